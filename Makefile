@@ -1,0 +1,74 @@
+# transmission: every target creates and fills .venv from the lock file when needed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DB     ?= data/transmission.duckdb
+DATA   ?=
+DAYS   ?= 20
+SYMBOL ?= MNQ
+export PYTHONHASHSEED := 0
+
+.PHONY: run test lint typecheck bench serve monitor lab report schedule lock clean system-deps help
+
+help:
+	@echo "make run      backtest on the simulator (or DATA=file) into $(DB) and print the summary"
+	@echo "make test     lint, type-check and run the whole test suite"
+	@echo "make serve    REST + WebSocket API with the engine replaying the demo feed"
+	@echo "make monitor  the live monitor page (Voila)"
+	@echo "make lab      JupyterLab on notebooks/"
+	@echo "make report   the daily report for the last day in the demo journal"
+	@echo "make bench    the benchmark suite (prints a table, writes benchmarks/results/)"
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip sync --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/transmission backtest $(if $(DATA),--data $(DATA),--simulate $(DAYS)) --symbol $(SYMBOL) --db $(DB)
+
+system-deps:
+	@bash .ci/system-deps
+
+test: $(STAMP) system-deps
+	$(BIN)/ruff check transmission tests benchmarks
+	$(BIN)/ruff format --check transmission tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check transmission tests benchmarks
+	$(BIN)/ruff format --check transmission tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+serve: $(STAMP)
+	$(BIN)/transmission serve --db $(DB) --feed replay $(if $(DATA),--data $(DATA),)
+
+monitor: $(STAMP)
+	$(BIN)/transmission monitor --db $(DB)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+report: $(STAMP)
+	$(BIN)/transmission report daily --db $(DB) --out reports
+
+schedule: $(STAMP)
+	$(BIN)/transmission schedule --db $(DB) --out reports
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
