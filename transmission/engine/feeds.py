@@ -1,0 +1,187 @@
+"""Feeds: where bars come from. Each yields (ts_ns, open, high, low, close, volume) tuples.
+
+- `replay`: a bar frame as fast as possible (backtests, research);
+- `paced`: the same, paced as live by a speed factor (demos, the served engine, the monitor);
+- `follow`: a CSV file that another program appends to, validated bar by bar, with bad lines
+  quarantined rather than fatal.
+Sources (`BarSource`) say what the bars are: a file or the simulator, with their quarantine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from threading import Event
+
+import numpy as np
+import pandas as pd
+
+from transmission.market.calendar import epoch_ns, to_exchange_time
+from transmission.market.loader import load_bars
+from transmission.market.simulator import simulate
+from transmission.market.validation import validate_bar
+
+log = logging.getLogger(__name__)
+BarTuple = tuple[int, float, float, float, float, float]
+
+
+@dataclass(frozen=True)
+class BarSource:
+    """Validated bars of one dataset, with what was quarantined on the way in."""
+
+    dataset: str
+    symbol: str
+    bars: pd.DataFrame
+    quarantined: pd.DataFrame
+    description: str
+    duplicates_skipped: int = 0
+    regimes: pd.DataFrame | None = field(default=None, compare=False)
+
+    @property
+    def identity(self) -> str:
+        """Stable id of the data: same bars, same id (part of a run's id)."""
+        if self.bars.empty:
+            return f"{self.dataset}:empty"
+        ts = self.bars["ts"]
+        text = f"{self.dataset}:{len(ts)}:{ts.iloc[0].value}:{ts.iloc[-1].value}"
+        text += f":{float(self.bars['close'].sum()):.4f}"
+        return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def from_file(path: str | Path, symbol: str, dataset: str | None = None) -> BarSource:
+    result = load_bars(path)
+    bars = result.bars.drop(columns=["line"], errors="ignore")
+    return BarSource(
+        dataset=dataset or Path(path).name.split(".")[0],
+        symbol=symbol,
+        bars=bars,
+        quarantined=result.quarantined,
+        description=str(path),
+        duplicates_skipped=result.duplicates_skipped,
+    )
+
+
+def from_simulator(days: int, symbol: str, seed: int = 7) -> BarSource:
+    market = simulate(symbol=symbol, days=days, seed=seed)
+    return BarSource(
+        dataset=f"sim-seed{seed}",
+        symbol=symbol,
+        bars=market.bars,
+        quarantined=pd.DataFrame(columns=["source", "line", "ts", "raw", "reason"]),
+        description=f"simulator: {days} days, seed {seed}",
+        regimes=market.regimes,
+    )
+
+
+def bar_arrays(bars: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Epoch-ns times and OHLCV of a bar frame as numpy arrays."""
+    return (
+        epoch_ns(bars["ts"]),
+        bars["open"].to_numpy(dtype=np.float64),
+        bars["high"].to_numpy(dtype=np.float64),
+        bars["low"].to_numpy(dtype=np.float64),
+        bars["close"].to_numpy(dtype=np.float64),
+        bars["volume"].to_numpy(dtype=np.float64),
+    )
+
+
+def replay(bars: pd.DataFrame, after_ns: int | None = None) -> Iterator[BarTuple]:
+    """Every bar (after `after_ns`, when resuming), as fast as the consumer takes them."""
+    ts, o, h, low, c, v = bar_arrays(bars)
+    start = 0 if after_ns is None else int(np.searchsorted(ts, after_ns, side="right"))
+    yield from zip(
+        ts[start:].tolist(),
+        o[start:].tolist(),
+        h[start:].tolist(),
+        low[start:].tolist(),
+        c[start:].tolist(),
+        v[start:].tolist(),
+        strict=True,
+    )
+
+
+def paced(
+    bars: Iterator[BarTuple],
+    speed: float,
+    *,
+    stop: Event | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    max_gap_s: float = 2.0,
+) -> Iterator[BarTuple]:
+    """Bars spaced as in market time divided by `speed` (gaps capped at `max_gap_s`)."""
+    if speed <= 0:
+        raise ValueError(f"speed must be positive, got {speed}")
+    last: int | None = None
+    for bar in bars:
+        if stop is not None and stop.is_set():
+            return
+        if last is not None:
+            sleep(min((bar[0] - last) / 1e9 / speed, max_gap_s))
+        last = bar[0]
+        yield bar
+
+
+def follow(
+    path: str | Path,
+    *,
+    on_quarantine: Callable[[int, str, str], None],
+    stop: Event,
+    poll_s: float = 0.5,
+    after_ns: int | None = None,
+) -> Iterator[BarTuple]:
+    """Bars appended to a CSV file (header `timestamp,open,high,low,close,volume`), until `stop`.
+
+    Each new line is validated like a loaded file's; a bad one goes to `on_quarantine(line,
+    raw, reason)` and the feed goes on.
+    """
+    path = Path(path)
+    last_ns = after_ns
+    line_no = 0
+    buffer = ""
+    while not path.exists():
+        if stop.wait(poll_s):
+            return
+    with path.open("r") as handle:
+        while not stop.is_set():
+            chunk = handle.read()
+            if not chunk:
+                stop.wait(poll_s)
+                continue
+            buffer += chunk
+            *lines, buffer = buffer.split("\n")
+            for raw in lines:
+                line_no += 1
+                text = raw.strip()
+                if line_no == 1 or not text:
+                    continue
+                parsed = _parse_line(text)
+                if isinstance(parsed, str):
+                    on_quarantine(line_no, text, parsed)
+                    continue
+                ts_ns, o, h, low, c, v = parsed
+                reason = validate_bar(o, h, low, c, v)
+                if reason is None and last_ns is not None and ts_ns <= last_ns:
+                    if after_ns is not None and ts_ns <= after_ns:
+                        continue  # already processed before a restart
+                    reason = "out of order"
+                if reason is not None:
+                    on_quarantine(line_no, text, reason)
+                    continue
+                last_ns = ts_ns
+                yield parsed
+
+
+def _parse_line(text: str) -> BarTuple | str:
+    fields = text.split(",")
+    if len(fields) != 6:
+        return f"malformed line: expected 6 fields, got {len(fields)}"
+    try:
+        ts = to_exchange_time(pd.Series([pd.Timestamp(fields[0])]))
+        values = [float(x) for x in fields[1:]]
+    except (ValueError, TypeError) as exc:
+        return f"malformed line: {exc}"
+    return (int(epoch_ns(ts)[0]), values[0], values[1], values[2], values[3], values[4])

@@ -1,0 +1,476 @@
+"""The orchestrator wires one bar through the components; each step is its component's job.
+
+    1-minute bar -> session (calendar) -> signal bar (aggregator) -> features -> regime
+        -> gearbox (strategies) -> risk (veto or size) -> broker (fills) -> events (bus)
+
+The journal, the WebSocket and the widgets all listen on the bus. Time comes from the bars
+(market time) and from the injected clock (`ts_init` of events); nothing here reads the wall
+clock. `on_bar` is the only entry point for data, so replay, paced replay and live feeds run the
+same code.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from transmission.config import EngineConfig
+from transmission.contracts import contract_for
+from transmission.engine.bus import EventBus
+from transmission.engine.clock import Clock, ReplayClock
+from transmission.engine.events import Event, RegimeChange, RiskUpdate, SignalEvent, TradeExecution
+from transmission.engine.gearbox import Gearbox
+from transmission.execution import ClosedTrade, Fill, Order, PaperBroker
+from transmission.features import IncrementalFeatures
+from transmission.market.calendar import EXCHANGE_TZ, Session, SessionTracker
+from transmission.market.resample import BarAggregator, SignalBar
+from transmission.regime import RegimeClassifier
+from transmission.risk import RiskChange, RiskManager
+from transmission.strategies import BarView, Signal
+
+MINUTE_NS = 60_000_000_000
+DAY_MINUTES = 1440
+
+
+def _ts(ns: int) -> pd.Timestamp:
+    return pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(EXCHANGE_TZ)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStatus:
+    """What the status route, the widgets and the CLI show of a running engine."""
+
+    run_id: str
+    symbol: str
+    system_state: str
+    current_regime: str
+    regime_direction: str | None
+    active_strategy: str | None
+    daily_pnl_r: float
+    weekly_pnl_r: float
+    current_r: float
+    consecutive_red_days: int
+    can_trade: bool
+    risk_reason: str | None
+    last_bar_time: pd.Timestamp | None
+    bars_processed: int
+    open_position: dict[str, Any] | None
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        config: EngineConfig,
+        *,
+        run_id: str,
+        bus: EventBus | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config
+        self.run_id = run_id
+        self.bus = bus or EventBus()
+        self.clock = clock or ReplayClock()
+        self.spec = contract_for(config.symbol)
+        self.costs = config.cost_config()
+        self.sessions = SessionTracker()
+        self.aggregator = BarAggregator(config.timeframe_minutes)
+        self.features = IncrementalFeatures(config.feature_config(), config.timeframe_minutes)
+        self.classifier = RegimeClassifier(config.regime_config())
+        self.gearbox = Gearbox(config.gearbox, config.strategies, self.spec.tick)
+        self.risk = RiskManager(config.risk_config(), tuple(self.gearbox.strategies))
+        self.broker = PaperBroker(self.spec, self.costs)
+        self.shadow = PaperBroker(self.spec, self.costs)
+        self.live = True
+        self.bars_processed = 0
+        self.last_bar_ns: int | None = None
+        self._last_close = float("nan")
+        self._signal_seq = 0
+        self._session: Session | None = None
+        self._prev_session: Session | None = None
+        self._stale_gap = False
+        self._rules = config.session.rules
+        self._stale_ns = int(config.session.stale_after_minutes * MINUTE_NS)
+        self._flatten_ns = config.session.flatten_minutes_before_close * MINUTE_NS
+        self._timeframe_ns = config.timeframe_minutes * MINUTE_NS
+        self._lock = threading.RLock()
+
+    # -- the per-bar path ---------------------------------------------------------------------
+
+    def on_bar(
+        self, ts_ns: int, open_: float, high: float, low: float, close: float, volume: float
+    ) -> None:
+        """Process one validated 1-minute bar (bar-open time in epoch ns)."""
+        with self._lock:
+            session = self._session
+            if session is None or not session.start_ns <= ts_ns < session.end_ns:
+                session = self._roll_session(ts_ns)
+            last = self.last_bar_ns
+            if (
+                self._rules
+                and last is not None
+                and ts_ns - last > self._stale_ns
+                and session.rth_open_ns <= ts_ns < session.rth_close_ns
+            ):
+                self._stale_gap = True
+            if isinstance(self.clock, ReplayClock):
+                self.clock.advance(ts_ns)
+            before, closed = self.aggregator.update(
+                ts_ns, open_, high, low, close, volume, session.utc_offset_ns
+            )
+            if before is not None:
+                self._on_signal_bar(before)
+            if self.live:
+                if self.broker.working is not None or self.broker.position is not None:
+                    self._execute(session, ts_ns, open_, high, low, close)
+                if self.shadow.working is not None or self.shadow.position is not None:
+                    self._execute_shadow(session, ts_ns, open_, high, low, close)
+            if closed is not None:
+                self._on_signal_bar(closed)
+            self.last_bar_ns = ts_ns
+            self._last_close = close
+            self.bars_processed += 1
+
+    def _roll_session(self, ts_ns: int) -> Session:
+        session = self.sessions.session_of(ts_ns)
+        if self.live and self._rules and self._session is not None:
+            # Data ended a session with no bar after the flat time: flatten at the last close.
+            self._flatten(self.last_bar_ns or ts_ns, self._last_close, "session_end")
+        self._prev_session, self._session = self._session, session
+        self.risk.roll(session.ordinal, session.week)
+        return session
+
+    def _session_of(self, ts_ns: int) -> Session:
+        session = self._session
+        if session is not None and session.contains(ts_ns):
+            return session
+        prev = self._prev_session
+        if prev is not None and prev.contains(ts_ns):
+            return prev
+        return self.sessions.session_of(ts_ns)
+
+    def _on_signal_bar(self, sb: SignalBar) -> None:
+        session = self._session_of(sb.ts_ns)
+        in_rth = session.rth_open_ns <= sb.ts_ns < session.rth_close_ns
+        minute = ((sb.ts_ns + session.utc_offset_ns) // MINUTE_NS) % DAY_MINUTES
+        f = self.features.update(
+            sb.ts_ns,
+            sb.open,
+            sb.high,
+            sb.low,
+            sb.close,
+            sb.volume,
+            session.ordinal,
+            in_rth,
+            minute,
+            session.rth_open_ns,
+        )
+        stale, self._stale_gap = self._stale_gap, False
+        in_window = not self._rules or self.classifier.in_window(
+            sb.end_ns, session.rth_open_ns, session.rth_close_ns
+        )
+        transition = self.classifier.update(f, sb.close, in_window=in_window, stale=stale)
+        end_minute = (minute + self.config.timeframe_minutes) % DAY_MINUTES
+        bar = BarView(
+            sb.ts_ns, sb.end_ns, sb.open, sb.high, sb.low, sb.close, sb.volume, in_rth, end_minute
+        )
+        signals = self.gearbox.update(bar, f)
+        if not self.live:
+            return
+        now = sb.end_ns
+        regime = self.classifier.regime
+        active = self.gearbox.strategy_for(regime)
+        if transition is not None:
+            self._publish(
+                RegimeChange(
+                    ts_event=_ts(now),
+                    ts_init=_ts(self.clock.now_ns()),
+                    symbol=self.spec.symbol,
+                    previous=transition.previous,
+                    regime=transition.regime,
+                    direction=transition.direction,
+                    active_strategy=active,
+                    reason=transition.reason,
+                )
+            )
+            working = self.broker.working
+            if working is not None and working.strategy != active:
+                self.broker.cancel("regime changed")
+        self.risk.set_stale(stale)
+        self.risk.mark(self.broker.open_pnl_r(sb.close))
+        for change in self.risk.changes(now):
+            self._publish_risk(now, change)
+        signal = signals.get(active) if active else None
+        if signal is not None and active is not None:
+            self._consider(now, sb, signal, active, regime)
+
+    def _on_ticks(self, signal: Signal) -> Signal:
+        """Prices a broker accepts: entry and stop rounded away from the trade, target nearest."""
+        spec, side = self.spec, signal.side
+        up, down = spec.ceil_tick, spec.floor_tick
+        entry = signal.entry
+        if signal.order_type == "stop":
+            entry = up(entry) if side > 0 else down(entry)
+        stop = down(signal.stop) if side > 0 else up(signal.stop)
+        target = round(signal.target / spec.tick) * spec.tick
+        return replace(signal, entry=entry, stop=stop, target=target)
+
+    def _consider(self, now: int, sb: SignalBar, signal: Signal, strategy: str, regime: str) -> None:
+        signal = self._on_ticks(signal)
+        self._signal_seq += 1
+        signal_id = f"{self.run_id}-S{self._signal_seq:06d}"
+        slippage = self.costs.slippage_for(regime)
+        size = self.risk.size(
+            signal.entry, signal.stop, self.spec, self.costs.round_trip_per_contract(self.spec, regime)
+        )
+        busy = self.broker.working is not None or self.broker.position is not None
+        decision = self.risk.can_trade(now, strategy)
+        veto: str | None
+        if busy:
+            outcome, veto = "vetoed", "a position or order is already working"
+        elif decision.tripped:
+            outcome, veto = "vetoed", decision.reason
+            if (
+                self.config.shadow_trades
+                and self.shadow.working is None
+                and self.shadow.position is None
+                and self.risk.blocked_only_by_performance(now, strategy)
+            ):
+                outcome = "shadow"
+        elif size.contracts == 0:
+            outcome, veto = "vetoed", size.reason
+        else:
+            outcome, veto = "accepted", None
+        self._publish(
+            SignalEvent(
+                ts_event=_ts(now),
+                ts_init=_ts(self.clock.now_ns()),
+                signal_id=signal_id,
+                symbol=self.spec.symbol,
+                strategy=strategy,
+                regime=regime,
+                side=signal.side_name,
+                order_type=signal.order_type,
+                entry_price=signal.entry,
+                stop_price=signal.stop,
+                target_price=signal.target,
+                reason=signal.reason,
+                decision=outcome,
+                veto_reason=veto,
+                contracts=size.contracts if outcome == "accepted" else 0,
+            )
+        )
+        if outcome == "vetoed":
+            return
+        contracts = size.contracts if outcome == "accepted" else 1
+        order = Order(
+            order_id=signal_id,
+            signal_id=signal_id,
+            side=signal.side,
+            order_type=signal.order_type,
+            price=signal.entry,
+            stop=signal.stop,
+            target=signal.target,
+            contracts=contracts,
+            risk_usd=abs(signal.entry - signal.stop) * self.spec.point_value * contracts,
+            strategy=strategy,
+            regime=regime,
+            slippage_ticks=slippage,
+            placed_ns=now,
+            expires_ns=now + signal.valid_bars * self._timeframe_ns
+            if signal.order_type == "stop"
+            else None,
+            max_hold_ns=signal.max_hold_minutes * MINUTE_NS if signal.max_hold_minutes else None,
+        )
+        (self.broker if outcome == "accepted" else self.shadow).submit(order)
+
+    # -- execution ----------------------------------------------------------------------------
+
+    def _execute(
+        self, session: Session, ts_ns: int, open_: float, high: float, low: float, close: float
+    ) -> None:
+        fill, closed = self.broker.on_bar(ts_ns, open_, high, low, close)
+        if fill is not None:
+            self.risk.on_entry()
+            self._publish_entry(fill)
+        if closed is not None:
+            self._on_closed(closed)
+        position = self.broker.position
+        end = ts_ns + MINUTE_NS
+        flat_at = session.rth_close_ns - self._flatten_ns if session.has_rth else None
+        if position is not None:
+            max_hold = position.order.max_hold_ns
+            if self._rules and flat_at is not None and end >= flat_at:
+                at_open = ts_ns >= flat_at
+                self._flatten(ts_ns if at_open else end, open_ if at_open else close, "eod_flat")
+            elif max_hold is not None and end >= position.entry_ns + max_hold:
+                trade = self.broker.close_position(end, close, "time_stop")
+                if trade is not None:
+                    self._on_closed(trade)
+        if self.broker.working is not None and self._rules and flat_at is not None:
+            if end >= flat_at:
+                self.broker.cancel("flat by the close")
+
+    def _flatten(self, ts_ns: int, price: float, reason: str) -> None:
+        trade = self.broker.close_position(ts_ns, price, reason)
+        if trade is not None:
+            self._on_closed(trade)
+        self.broker.cancel(reason)
+        shadow = self.shadow.close_position(ts_ns, price, reason)
+        if shadow is not None:
+            self.risk.record_outcome(shadow.order.strategy, shadow.result_r)
+        self.shadow.cancel(reason)
+
+    def _execute_shadow(
+        self, session: Session, ts_ns: int, open_: float, high: float, low: float, close: float
+    ) -> None:
+        """Paper-only trades of paused strategies: they feed the rolling window, never money."""
+        _, closed = self.shadow.on_bar(ts_ns, open_, high, low, close)
+        position = self.shadow.position
+        end = ts_ns + MINUTE_NS
+        if closed is None and position is not None:
+            max_hold = position.order.max_hold_ns
+            flat_at = session.rth_close_ns - self._flatten_ns if session.has_rth else None
+            if (self._rules and flat_at is not None and end >= flat_at) or (
+                max_hold is not None and end >= position.entry_ns + max_hold
+            ):
+                closed = self.shadow.close_position(end, close, "time_stop")
+        if closed is not None:
+            self.risk.record_outcome(closed.order.strategy, closed.result_r)
+
+    def _on_closed(self, trade: ClosedTrade) -> None:
+        order = trade.order
+        self.risk.on_trade_closed(order.strategy, trade.result_r, trade.exit_ns)
+        self._publish(
+            TradeExecution(
+                ts_event=_ts(trade.exit_ns),
+                ts_init=_ts(self.clock.now_ns()),
+                action="exit",
+                exit_price=trade.exit_price,
+                timestamp_exit=_ts(trade.exit_ns),
+                result_r=trade.result_r,
+                pnl_usd=trade.pnl_usd,
+                commission_usd=trade.commission_usd,
+                exit_reason=trade.exit_reason,
+                **self._trade_fields(order, trade.entry_ns, trade.entry_price),
+            )
+        )
+
+    def _publish_entry(self, fill: Fill) -> None:
+        self._publish(
+            TradeExecution(
+                ts_event=_ts(fill.ts_ns),
+                ts_init=_ts(self.clock.now_ns()),
+                action="entry",
+                **self._trade_fields(fill.order, fill.ts_ns, fill.price),
+            )
+        )
+
+    def _trade_fields(self, order: Order, entry_ns: int, entry_price: float) -> dict[str, Any]:
+        session = self._session_of(entry_ns)
+        return {
+            "trade_id": order.order_id.replace("-S", "-T"),
+            "signal_id": order.signal_id,
+            "symbol": self.spec.symbol,
+            "trade_type": "Long" if order.side > 0 else "Short",
+            "strategy_used": order.strategy,
+            "regime": order.regime,
+            "trading_day": session.trading_day.isoformat(),
+            "contracts": order.contracts,
+            "risk_usd": order.risk_usd,
+            "entry_price": entry_price,
+            "stop_price": order.stop,
+            "target_price": order.target,
+            "timestamp_entry": _ts(entry_ns),
+        }
+
+    # -- events -------------------------------------------------------------------------------
+
+    def _publish(self, event: Event) -> None:
+        self.bus.publish(event)
+
+    def _publish_risk(self, now: int, change: RiskChange) -> None:
+        decision = self.risk.can_trade(now)
+        state = self.risk.state
+        self._publish(
+            RiskUpdate(
+                ts_event=_ts(now),
+                ts_init=_ts(self.clock.now_ns()),
+                rule=change.rule,
+                event=change.event,
+                reason=change.reason,
+                until=change.until,
+                strategy=change.strategy,
+                can_trade=not decision.tripped,
+                risk_reason=decision.reason or None,
+                daily_pnl_r=state.daily_pnl_r,
+                weekly_pnl_r=state.weekly_pnl_r,
+            )
+        )
+
+    # -- controls (called from the API or widget threads) -------------------------------------
+
+    def halt(self, reason: str) -> None:
+        """Manual halt (kill switch): no new entries until `resume`."""
+        with self._lock:
+            self.risk.halt(reason)
+            self._emit_risk_changes()
+
+    def resume(self) -> None:
+        with self._lock:
+            self.risk.resume()
+            self._emit_risk_changes()
+
+    def reset_rule(self, rule: str) -> None:
+        with self._lock:
+            self.risk.reset(rule)
+            self._emit_risk_changes()
+
+    def _emit_risk_changes(self) -> None:
+        now = self.last_bar_ns if self.last_bar_ns is not None else self.clock.now_ns()
+        for change in self.risk.changes(now):
+            self._publish_risk(now, change)
+
+    def status(self) -> EngineStatus:
+        with self._lock:
+            now = self.last_bar_ns or 0
+            decision = self.risk.can_trade(now)
+            regime = self.classifier.regime
+            state = self.risk.state
+            position = self.broker.position
+            return EngineStatus(
+                run_id=self.run_id,
+                symbol=self.spec.symbol,
+                system_state="halted" if state.halted else "running",
+                current_regime=regime,
+                regime_direction=self.classifier.direction,
+                active_strategy=self.gearbox.strategy_for(regime),
+                daily_pnl_r=state.daily_pnl_r,
+                weekly_pnl_r=state.weekly_pnl_r,
+                current_r=state.equity_r,
+                consecutive_red_days=state.consecutive_red_days,
+                can_trade=not decision.tripped,
+                risk_reason=decision.reason or None,
+                last_bar_time=_ts(self.last_bar_ns) if self.last_bar_ns is not None else None,
+                bars_processed=self.bars_processed,
+                open_position=position.to_dict() if position is not None else None,
+            )
+
+    # -- persistence --------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a restart cannot rebuild from the bars: orders, positions, risk, counters."""
+        return {
+            "broker": self.broker.state_dict(),
+            "shadow": self.shadow.state_dict(),
+            "risk": self.risk.state_dict(),
+            "signal_seq": self._signal_seq,
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.broker.restore(state["broker"])
+        self.shadow.restore(state["shadow"])
+        self.risk.restore(state["risk"])
+        self._signal_seq = int(state["signal_seq"])

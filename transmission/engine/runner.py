@@ -1,0 +1,183 @@
+"""A run: an orchestrator bound to a journal, started fresh or resumed from its checkpoint.
+
+Restart safety: the journal holds, with every batch of rows, a checkpoint of what the bars cannot
+rebuild (orders, position, risk state, counters) and the time of the last bar processed. A run
+that starts again on the same journal rebuilds features, regimes and strategies by replaying its
+bars up to that time without trading, restores the checkpoint, and goes on from the next bar.
+Rows are written with ON CONFLICT DO NOTHING on deterministic ids, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from transmission.config import EngineConfig
+from transmission.engine.bus import EventBus
+from transmission.engine.clock import Clock
+from transmission.engine.feeds import BarSource, BarTuple, replay
+from transmission.engine.orchestrator import Orchestrator
+from transmission.engine.recorder import JournalRecorder
+from transmission.journal import Checkpoint, Journal
+
+log = logging.getLogger(__name__)
+
+
+def run_id_for(kind: str, source_identity: str, config: EngineConfig) -> str:
+    digest = hashlib.sha256(f"{kind}:{source_identity}:{config.fingerprint()}".encode())
+    return f"{kind}-{digest.hexdigest()[:12]}"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    status: str
+    bars: int
+    resumed_from: pd.Timestamp | None
+    elapsed_s: float
+
+    @property
+    def bars_per_second(self) -> float:
+        return self.bars / self.elapsed_s if self.elapsed_s > 0 else float("nan")
+
+
+class EngineRun:
+    """One run of the engine on one journal (`kind`: backtest, serve, notebook...)."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        config: EngineConfig,
+        *,
+        kind: str,
+        dataset: str,
+        source_identity: str,
+        params: dict[str, Any] | None = None,
+        bus: EventBus | None = None,
+        clock: Clock | None = None,
+        run_id: str | None = None,
+        snapshot_every_s: float | None = None,
+    ) -> None:
+        self.journal = journal
+        self.config = config
+        self.dataset = dataset
+        self.run_id = run_id or run_id_for(kind, source_identity, config)
+        self.bus = bus or EventBus()
+        self.orchestrator = Orchestrator(config, run_id=self.run_id, bus=self.bus, clock=clock)
+        self.recorder = JournalRecorder(journal, self.run_id, snapshot_every_s)
+        self.bus.subscribe(self.recorder)
+        self.kind = kind
+        self.params = {
+            "kind": kind,
+            "dataset": dataset,
+            "source": source_identity,
+            "config": config.model_dump(mode="json"),
+            **(params or {}),
+        }
+        self._since_flush = 0
+        self.resumed_from: int | None = None
+
+    @property
+    def status(self) -> str | None:
+        return self.journal.run_status(self.run_id)
+
+    def start(self, history: Iterable[BarTuple] = ()) -> int | None:
+        """Open the run in the journal; resume from its checkpoint when it has one.
+
+        `history` is the run's bars from the beginning (only those up to the checkpoint are
+        read, to rebuild state). Returns the epoch-ns time of the last bar already processed.
+        """
+        checkpoint = self.journal.load_checkpoint(self.run_id)
+        self.journal.start_run(
+            self.run_id, self.kind, self.config.symbol, self.dataset, self.params
+        )
+        if checkpoint is None or checkpoint.last_bar_ns is None:
+            return None
+        orchestrator = self.orchestrator
+        orchestrator.live = False
+        for bar in history:
+            if bar[0] > checkpoint.last_bar_ns:
+                break
+            orchestrator.on_bar(*bar)
+        orchestrator.live = True
+        orchestrator.restore(checkpoint.state["orchestrator"])
+        self.recorder.restore(checkpoint.state["recorder"])
+        orchestrator.bars_processed = checkpoint.bars_processed
+        self.resumed_from = checkpoint.last_bar_ns
+        log.info("run %s resumed after %s", self.run_id, checkpoint.last_bar_ns)
+        return checkpoint.last_bar_ns
+
+    def on_bar(self, bar: BarTuple, *, store_bar: bool = False) -> None:
+        self.orchestrator.on_bar(*bar)
+        if store_bar:
+            self.recorder.add_bar(self.dataset, self.config.symbol, bar)
+        self._since_flush += 1
+        if self._since_flush >= self.config.journal.flush_every_bars:
+            self.flush()
+
+    def flush(self, *, snapshot: bool = False) -> None:
+        orchestrator = self.orchestrator
+        checkpoint = Checkpoint(
+            self.run_id,
+            orchestrator.last_bar_ns,
+            orchestrator.bars_processed,
+            {"orchestrator": orchestrator.state_dict(), "recorder": self.recorder.state_dict()},
+        )
+        self.recorder.flush(checkpoint, snapshot=snapshot)
+        self._since_flush = 0
+
+    def finish(self, status: str = "completed", quarantined: int = 0) -> None:
+        self.flush(snapshot=True)
+        self.journal.finish_run(self.run_id, status, quarantined)
+
+
+def run_source(
+    journal: Journal,
+    source: BarSource,
+    config: EngineConfig,
+    *,
+    kind: str = "backtest",
+    rerun: bool = False,
+    bus: EventBus | None = None,
+    progress: Callable[[int], None] | None = None,
+    store_bars: bool = True,
+    snapshot_every_s: float | None = None,
+) -> RunSummary:
+    """Replay a whole source through the engine into the journal, resuming when interrupted."""
+    started = time.perf_counter()
+    if store_bars:
+        journal.insert_bars(source.dataset, source.symbol, source.bars)
+        journal.insert_quarantine(source.dataset, source.symbol, source.quarantined)
+    run = EngineRun(
+        journal,
+        config,
+        kind=kind,
+        dataset=source.dataset,
+        source_identity=source.identity,
+        params={"description": source.description},
+        bus=bus,
+        snapshot_every_s=snapshot_every_s,
+    )
+    if run.status == "completed":
+        if not rerun:
+            return RunSummary(run.run_id, "already completed", 0, None, 0.0)
+        journal.delete_run(run.run_id)
+    after = run.start(replay(source.bars))
+    processed = 0
+    step = 5000
+    for bar in replay(source.bars, after_ns=after):
+        run.on_bar(bar)
+        processed += 1
+        if progress is not None and processed % step == 0:
+            progress(step)
+    if progress is not None:
+        progress(processed % step)
+    run.finish(quarantined=len(source.quarantined))
+    resumed = pd.Timestamp(after, unit="ns", tz="UTC") if after is not None else None
+    return RunSummary(run.run_id, "completed", processed, resumed, time.perf_counter() - started)

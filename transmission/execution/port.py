@@ -1,0 +1,99 @@
+"""The execution port: what the orchestrator needs of a broker, paper or live.
+
+A live adapter implements the same methods against a venue; the orchestrator does not change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+
+@dataclass(slots=True)
+class Order:
+    """An entry order with its bracket; prices in index points, times in epoch ns."""
+
+    order_id: str
+    signal_id: str
+    side: int
+    order_type: str
+    price: float
+    stop: float
+    target: float
+    contracts: int
+    risk_usd: float
+    strategy: str
+    regime: str
+    slippage_ticks: int
+    placed_ns: int
+    expires_ns: int | None = None
+    max_hold_ns: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Position:
+    """An open position: its order and how it was filled."""
+
+    order: Order
+    entry_ns: int
+    entry_price: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"order": self.order.to_dict(), "entry_ns": self.entry_ns, "entry_price": self.entry_price}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Position:
+        return cls(Order(**data["order"]), data["entry_ns"], data["entry_price"])
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """An entry fill (the position is now open)."""
+
+    order: Order
+    ts_ns: int
+    price: float
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedTrade:
+    """A round trip, closed; the paper broker computes money, the journal stores it."""
+
+    order: Order
+    entry_ns: int
+    entry_price: float
+    exit_ns: int
+    exit_price: float
+    exit_reason: str
+    commission_usd: float
+    pnl_usd: float
+    result_r: float
+
+
+class ExecutionPort(Protocol):
+    """A broker as the orchestrator sees it: one symbol, one working order or position."""
+
+    @property
+    def working(self) -> Order | None: ...
+
+    @property
+    def position(self) -> Position | None: ...
+
+    def submit(self, order: Order) -> None: ...
+
+    def cancel(self, reason: str) -> Order | None: ...
+
+    def on_bar(
+        self, ts_ns: int, open_: float, high: float, low: float, close: float
+    ) -> tuple[Fill | None, ClosedTrade | None]: ...
+
+    def close_position(self, ts_ns: int, price: float, reason: str) -> ClosedTrade | None: ...
+
+    def open_pnl_r(self, price: float) -> float: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def restore(self, state: dict[str, Any]) -> None: ...

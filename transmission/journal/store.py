@@ -1,0 +1,410 @@
+"""The DuckDB journal: one module owns the connection, the schema and every write.
+
+Concurrency, decided once (docs/architecture.md, "Reading while the engine writes"):
+- inside the engine's process, every thread takes its own cursor (`cursor()`), and writes are
+  serialised by a lock, each batch in one transaction;
+- DuckDB lets one process hold a file open for writing, so another process never opens the live
+  file while an engine runs: the writer publishes a consistent copy (`publish_snapshot`) by
+  writing a temporary file and renaming it over `<name>.snapshot.duckdb` (an atomic rename), and
+  `open_reader` falls back to that copy when the live file is locked. Nothing a reader does can
+  block or stop the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from transmission.journal.schema import MIGRATIONS, SCHEMA_VERSION
+
+# Columns of each journal table in insert order; ts-like columns hold epoch nanoseconds in a
+# batch and become TIMESTAMPTZ on the way in.
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "signals": (
+        "run_id signal_id ts symbol strategy regime side order_type entry_price stop_price "
+        "target_price reason decision veto_reason contracts"
+    ).split(),
+    "trades": (
+        "trade_id run_id signal_id symbol trade_type strategy_used regime trading_day "
+        "timestamp_entry timestamp_exit entry_price exit_price stop_price target_price contracts "
+        "risk_usd commission_usd pnl_usd result_r exit_reason"
+    ).split(),
+    "regime_changes": "run_id seq ts symbol previous regime direction reason".split(),
+    "risk_events": "run_id seq ts rule event reason until strategy".split(),
+    "bars": "dataset symbol ts open high low close volume".split(),
+}
+_TS_COLUMNS = frozenset({"ts", "timestamp_entry", "timestamp_exit"})
+
+
+class JournalError(RuntimeError):
+    """A journal cannot be opened or used as asked; the message says why and where."""
+
+
+class JournalBusyError(JournalError):
+    """Another process holds the journal for writing and no snapshot has been published yet."""
+
+
+@dataclass
+class JournalBatch:
+    """Rows buffered by the engine and written in one transaction with its checkpoint."""
+
+    rows: dict[str, list[tuple[Any, ...]]] = field(
+        default_factory=lambda: {name: [] for name in TABLE_COLUMNS}
+    )
+
+    def add(self, table: str, row: tuple[Any, ...]) -> None:
+        self.rows[table].append(row)
+
+    def __len__(self) -> int:
+        return sum(len(rows) for rows in self.rows.values())
+
+    def clear(self) -> None:
+        for rows in self.rows.values():
+            rows.clear()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The engine state saved with a batch: what a restart resumes from."""
+
+    run_id: str
+    last_bar_ns: int | None
+    bars_processed: int
+    state: dict[str, Any]
+
+
+def snapshot_path(path: str | Path) -> Path:
+    """Where the writer publishes its read-only copy of `path`."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.snapshot{path.suffix or '.duckdb'}")
+
+
+def _frame(table: str, rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
+    columns = TABLE_COLUMNS[table]
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    for column in columns:
+        if column in _TS_COLUMNS:
+            frame[column] = pd.to_datetime(frame[column].astype("int64"), unit="ns", utc=True)
+    if "trading_day" in frame:
+        frame["trading_day"] = pd.to_datetime(frame["trading_day"]).dt.date
+    return frame
+
+
+class Journal:
+    """A DuckDB journal file (or `:memory:`), migrated to the current schema on open."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        self.is_snapshot = False
+        if self.path != ":memory:" and not read_only:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+            raise JournalError(f"no journal at {self.path}")
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise JournalBusyError(
+                    f"journal {self.path} is held by another process: {exc}"
+                ) from exc
+            raise JournalError(f"cannot open journal {self.path}: {exc}") from exc
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        if read_only:
+            self._check_version()
+        else:
+            self.migrate()
+
+    # -- connection ---------------------------------------------------------------------------
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the journal (DuckDB connections are not shared by threads)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: all of it lands, or none of it."""
+        if self.read_only:
+            raise JournalError(f"journal {self.path} is open read-only")
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a read query on this thread's cursor and return a DataFrame."""
+        return self.cursor().execute(sql, params or []).df()
+
+    # -- schema -------------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        cur = self.cursor()
+        exists = cur.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        ).fetchone()
+        if not exists or exists[0] == 0:
+            return 0
+        row = cur.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def migrate(self) -> int:
+        """Apply every migration newer than the file's version; returns the version reached."""
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+            )
+            current = self.schema_version
+            if current > SCHEMA_VERSION:
+                raise JournalError(
+                    f"journal {self.path} has schema version {current}, newer than this "
+                    f"transmission ({SCHEMA_VERSION}): upgrade transmission to read it"
+                )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                with self.transaction() as tx:
+                    tx.execute(MIGRATIONS[version - 1])
+                    tx.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+        return SCHEMA_VERSION
+
+    def _check_version(self) -> None:
+        version = self.schema_version
+        if version != SCHEMA_VERSION:
+            raise JournalError(
+                f"journal {self.path} has schema version {version}, this transmission reads "
+                f"{SCHEMA_VERSION}: open it once for writing to migrate it"
+            )
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def write_batch(self, batch: JournalBatch, checkpoint: Checkpoint | None = None) -> None:
+        """Write buffered rows and the checkpoint in one transaction; idempotent on ids."""
+        with self.transaction() as tx:
+            for table, rows in batch.rows.items():
+                if rows:
+                    self._insert(tx, table, rows)
+            if checkpoint is not None:
+                self._save_checkpoint(tx, checkpoint)
+        batch.clear()
+
+    def _insert(
+        self, tx: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        frame = _frame(table, rows)
+        tx.register("_batch", frame)
+        try:
+            tx.execute(f"INSERT INTO {table} SELECT * FROM _batch ON CONFLICT DO NOTHING")
+        finally:
+            tx.unregister("_batch")
+
+    def _save_checkpoint(self, tx: duckdb.DuckDBPyConnection, cp: Checkpoint) -> None:
+        last = (
+            pd.Timestamp(cp.last_bar_ns, unit="ns", tz="UTC") if cp.last_bar_ns is not None else None
+        )
+        tx.execute(
+            "INSERT OR REPLACE INTO engine_state VALUES (?, ?, ?, ?, now())",
+            [cp.run_id, last, cp.bars_processed, json.dumps(cp.state)],
+        )
+        tx.execute(
+            "UPDATE runs SET bars_processed = ? WHERE run_id = ?", [cp.bars_processed, cp.run_id]
+        )
+
+    def load_checkpoint(self, run_id: str) -> Checkpoint | None:
+        row = (
+            self.cursor()
+            .execute(
+                "SELECT epoch_ns(last_bar_ts), bars_processed, state FROM engine_state "
+                "WHERE run_id = ?",
+                [run_id],
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        last_ns = int(row[0]) if row[0] is not None else None
+        return Checkpoint(run_id, last_ns, int(row[1]), json.loads(row[2]))
+
+    def insert_bars(self, dataset: str, symbol: str, bars: pd.DataFrame) -> tuple[int, int]:
+        """Store bars; returns (inserted, already stored). Bars already stored are left as is."""
+        if bars.empty:
+            return 0, 0
+        frame = pd.DataFrame(
+            {
+                "dataset": dataset,
+                "symbol": symbol,
+                "ts": bars["ts"].dt.tz_convert("UTC"),
+                "open": bars["open"].astype("float64"),
+                "high": bars["high"].astype("float64"),
+                "low": bars["low"].astype("float64"),
+                "close": bars["close"].astype("float64"),
+                "volume": bars["volume"].astype("float64"),
+            }
+        )
+        with self.transaction() as tx:
+            before = self._count(tx, "bars", dataset, symbol)
+            tx.register("_bars", frame)
+            try:
+                tx.execute("INSERT INTO bars SELECT * FROM _bars ON CONFLICT DO NOTHING")
+            finally:
+                tx.unregister("_bars")
+            inserted = self._count(tx, "bars", dataset, symbol) - before
+        return inserted, len(frame) - inserted
+
+    def insert_quarantine(self, dataset: str, symbol: str, quarantined: pd.DataFrame) -> int:
+        """Store quarantined bars with their reasons; returns how many were new."""
+        if quarantined.empty:
+            return 0
+        frame = pd.DataFrame(
+            {
+                "dataset": dataset,
+                "symbol": symbol,
+                "source": quarantined["source"].astype(str),
+                "line": quarantined["line"].astype("int64"),
+                "ts": pd.to_datetime(quarantined["ts"], utc=True),
+                "raw": quarantined["raw"].astype(str),
+                "reason": quarantined["reason"].astype(str),
+            }
+        )
+        with self.transaction() as tx:
+            before = self._count(tx, "quarantine", dataset, symbol)
+            tx.register("_q", frame)
+            try:
+                tx.execute(
+                    "INSERT INTO quarantine SELECT *, now() FROM _q ON CONFLICT DO NOTHING"
+                )
+            finally:
+                tx.unregister("_q")
+            return self._count(tx, "quarantine", dataset, symbol) - before
+
+    @staticmethod
+    def _count(tx: duckdb.DuckDBPyConnection, table: str, dataset: str, symbol: str) -> int:
+        row = tx.execute(
+            f"SELECT count(*) FROM {table} WHERE dataset = ? AND symbol = ?", [dataset, symbol]
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def stored_bars(self, dataset: str, symbol: str, timestamps: pd.Series) -> pd.DataFrame:
+        """Stored bars of (dataset, symbol) at the given timestamps (for conflict checks)."""
+        if timestamps.empty:
+            return pd.DataFrame(columns=["ts", "open", "high", "low", "close", "volume"])
+        probe = pd.DataFrame({"ts": pd.to_datetime(timestamps, utc=True)})
+        cur = self.cursor()
+        cur.register("_probe", probe)
+        try:
+            return cur.execute(
+                "SELECT b.ts, b.open, b.high, b.low, b.close, b.volume FROM bars b "
+                "JOIN _probe p ON b.ts = p.ts WHERE b.dataset = ? AND b.symbol = ?",
+                [dataset, symbol],
+            ).df()
+        finally:
+            cur.unregister("_probe")
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def start_run(
+        self, run_id: str, kind: str, symbol: str, dataset: str, params: dict[str, Any]
+    ) -> None:
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO runs (run_id, kind, symbol, dataset, params, status, started_at) "
+                "VALUES (?, ?, ?, ?, ?, 'running', now()) "
+                "ON CONFLICT (run_id) DO UPDATE SET status = 'running', finished_at = NULL",
+                [run_id, kind, symbol, dataset, json.dumps(params, sort_keys=True, default=str)],
+            )
+
+    def finish_run(self, run_id: str, status: str = "completed", quarantined: int = 0) -> None:
+        with self.transaction() as tx:
+            tx.execute(
+                "UPDATE runs SET status = ?, finished_at = now(), bars_quarantined = ? "
+                "WHERE run_id = ?",
+                [status, quarantined, run_id],
+            )
+
+    def run_status(self, run_id: str) -> str | None:
+        row = self.cursor().execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        return str(row[0]) if row else None
+
+    def delete_run(self, run_id: str) -> None:
+        """Remove a run and everything it journalled (bars stay: they belong to the dataset)."""
+        with self.transaction() as tx:
+            for table in ("signals", "trades", "regime_changes", "risk_events", "engine_state"):
+                tx.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+            tx.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+
+    # -- snapshots for other processes --------------------------------------------------------
+
+    def publish_snapshot(self) -> Path:
+        """Write a consistent copy for readers in other processes, replaced atomically."""
+        if self.path == ":memory:":
+            raise JournalError("an in-memory journal has no snapshot")
+        target = snapshot_path(self.path)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        with self._write_lock:
+            cur = self.cursor()
+            name = cur.execute("SELECT current_database()").fetchone()
+            source = name[0] if name else "main"
+            cur.execute(f"ATTACH '{tmp}' AS _snapshot")
+            try:
+                cur.execute(f'COPY FROM DATABASE "{source}" TO _snapshot')
+            finally:
+                cur.execute("DETACH _snapshot")
+        os.replace(tmp, target)
+        return target
+
+
+def open_reader(path: str | Path, *, wait_s: float = 0.0) -> Journal:
+    """Open a journal for reading from any process, without ever blocking its writer.
+
+    The live file is opened read-only when no process writes it; while an engine holds it, the
+    snapshot the engine last published is opened instead (`journal.is_snapshot` is then True).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise JournalError(f"no journal at {path}: run `transmission backtest` or ingest first")
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return Journal(path, read_only=True)
+        except JournalBusyError:
+            snap = snapshot_path(path)
+            if snap.exists():
+                journal = Journal(snap, read_only=True)
+                journal.is_snapshot = True
+                return journal
+            if time.monotonic() >= deadline:
+                raise JournalBusyError(
+                    f"journal {path} is held by a running engine and it has not published a "
+                    f"snapshot ({snap}) yet; read through the API or retry shortly"
+                ) from None
+            time.sleep(0.2)

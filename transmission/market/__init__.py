@@ -1,0 +1,1 @@
+"""Market data: loading, validation, the exchange calendar, resampling and the simulator."""

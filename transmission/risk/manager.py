@@ -1,0 +1,196 @@
+"""The risk manager: the composition of the tripwire rules, plus the state they read.
+
+It sizes entries in R, answers `can_trade` with a reason, keeps day/week/equity state through
+rolls, and reports every trip and reset as a `RiskChange` that the orchestrator journals and
+broadcasts. Manual halt, resume and resets are methods the API and the widgets call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from transmission.contracts import ContractSpec
+from transmission.risk.config import RiskConfig
+from transmission.risk.rules import CLEAR, Decision, Rule, build
+from transmission.risk.sizing import Size, size_position
+from transmission.risk.state import RiskState
+
+
+@dataclass(frozen=True, slots=True)
+class RiskChange:
+    """A tripwire tripped or reset."""
+
+    rule: str
+    event: str
+    reason: str
+    until: str | None
+    strategy: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleStatus:
+    rule: str
+    strategy: str | None
+    tripped: bool
+    reason: str
+    until: str | None
+
+
+class RiskManager:
+    def __init__(self, config: RiskConfig | None = None, strategies: tuple[str, ...] = ()) -> None:
+        self.config = config or RiskConfig()
+        self.rules: list[Rule] = build(self.config.rules, self.config)
+        self.state = RiskState()
+        self.strategies = strategies
+        self._tripped: dict[tuple[str, str | None], Decision] = {}
+
+    # -- decisions ----------------------------------------------------------------------------
+
+    def can_trade(self, now_ns: int, strategy: str | None = None) -> Decision:
+        """The first tripwire holding for `strategy` (or for all, when None); CLEAR if none."""
+        state = self.state
+        for rule in self.rules:
+            if rule.per_strategy and strategy is None:
+                continue
+            decision = rule.evaluate(state, now_ns, strategy)
+            if decision.tripped:
+                return decision
+        return CLEAR
+
+    def blocked_only_by_performance(self, now_ns: int, strategy: str) -> bool:
+        """Whether only per-strategy performance rules hold (the signal then trades in shadow)."""
+        if self.can_trade(now_ns, None).tripped:
+            return False
+        return any(
+            rule.per_strategy and rule.evaluate(self.state, now_ns, strategy).tripped
+            for rule in self.rules
+        )
+
+    def size(
+        self, entry: float, stop: float, spec: ContractSpec, round_trip_cost_usd: float
+    ) -> Size:
+        return size_position(
+            entry,
+            stop,
+            spec,
+            self.config.risk_per_trade_usd,
+            round_trip_cost_usd,
+            self.config.max_contracts,
+        )
+
+    def statuses(self, now_ns: int) -> list[RuleStatus]:
+        """Every rule's state now (per-strategy rules once per known strategy)."""
+        out = []
+        for rule in self.rules:
+            for strategy in self.strategies if rule.per_strategy else (None,):
+                d = rule.evaluate(self.state, now_ns, strategy)
+                out.append(RuleStatus(rule.name, strategy, d.tripped, d.reason, d.until))
+        return out
+
+    def changes(self, now_ns: int) -> list[RiskChange]:
+        """Trips and resets since the last call (journal and broadcast each one)."""
+        out = []
+        current = {
+            (s.rule, s.strategy): Decision(s.tripped, s.reason, s.until)
+            for s in self.statuses(now_ns)
+            if s.tripped
+        }
+        for key, decision in current.items():
+            if key not in self._tripped:
+                out.append(RiskChange(key[0], "trip", decision.reason, decision.until, key[1]))
+        for key, decision in self._tripped.items():
+            if key not in current:
+                out.append(RiskChange(key[0], "reset", decision.reason, None, key[1]))
+        self._tripped = current
+        return out
+
+    # -- state updates ------------------------------------------------------------------------
+
+    def roll(self, trading_day: int, week: int) -> None:
+        """Roll the day and the week when they change (a day's result decides red days)."""
+        state = self.state
+        if trading_day != state.trading_day:
+            if state.trading_day and state.daily_trades_closed:
+                if state.daily_realized_r < 0:
+                    state.consecutive_red_days += 1
+                elif state.daily_realized_r > 0:
+                    state.consecutive_red_days = 0
+            state.trading_day = trading_day
+            state.daily_realized_r = 0.0
+            state.daily_trades_closed = 0
+            state.losing_streak_today = 0
+            state.trades_today = 0
+        if week != state.week:
+            state.week = week
+            state.weekly_realized_r = 0.0
+            state.consecutive_red_days = 0
+
+    def mark(self, open_r: float) -> None:
+        """Mark the open position to market, in R."""
+        self.state.open_r = open_r
+
+    def on_entry(self) -> None:
+        self.state.trades_today += 1
+
+    def on_trade_closed(self, strategy: str, result_r: float, exit_ns: int) -> None:
+        state = self.state
+        state.daily_realized_r += result_r
+        state.daily_trades_closed += 1
+        state.weekly_realized_r += result_r
+        state.equity_r += result_r
+        state.peak_equity_r = max(state.peak_equity_r, state.equity_r)
+        state.open_r = 0.0
+        if result_r < 0:
+            state.losing_streak_today += 1
+            state.last_loss_ns = exit_ns
+        elif result_r > 0:
+            state.losing_streak_today = 0
+        self.record_outcome(strategy, result_r)
+
+    def record_outcome(self, strategy: str, result_r: float) -> None:
+        """Feed a strategy's rolling window (real and shadow trades alike)."""
+        recent = self.state.recent_r.setdefault(strategy, [])
+        recent.append(result_r)
+        del recent[: -self.config.performance_window]
+
+    def set_stale(self, stale: bool) -> None:
+        self.state.stale = stale
+
+    # -- manual controls ----------------------------------------------------------------------
+
+    def halt(self, reason: str) -> None:
+        self.state.halted = True
+        self.state.halt_reason = reason
+
+    def resume(self) -> None:
+        self.state.halted = False
+        self.state.halt_reason = ""
+
+    def reset(self, rule: str) -> None:
+        """Manual reset of a rule that lasts until one (red days, drawdown)."""
+        if rule == "red_days":
+            self.state.consecutive_red_days = 0
+        elif rule == "drawdown":
+            self.state.peak_equity_r = self.state.equity_r
+        elif rule == "manual_halt":
+            self.resume()
+        else:
+            raise ValueError(f"rule {rule!r} has no manual reset: red_days, drawdown, manual_halt")
+
+    # -- persistence --------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state.to_dict(),
+            "tripped": [
+                [rule, strategy, d.reason, d.until] for (rule, strategy), d in self._tripped.items()
+            ],
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        self.state = RiskState.from_dict(data["state"])
+        self._tripped = {
+            (rule, strategy): Decision(True, reason, until)
+            for rule, strategy, reason, until in data["tripped"]
+        }

@@ -1,0 +1,28 @@
+"""Cool-down after a loss: no entries for 15 minutes after a losing exit."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from transmission.risk.config import RiskConfig
+from transmission.risk.rules.base import CLEAR, Decision, register
+from transmission.risk.state import RiskState
+
+
+@register
+class Cooldown:
+    name: ClassVar[str] = "cooldown"
+    per_strategy: ClassVar[bool] = False
+
+    def __init__(self, config: RiskConfig) -> None:
+        self.minutes = config.cooldown_minutes
+        self.span_ns = config.cooldown_minutes * 60_000_000_000
+
+    def evaluate(self, state: RiskState, now_ns: int, strategy: str | None) -> Decision:
+        last = state.last_loss_ns
+        if last is not None and now_ns < last + self.span_ns:
+            left = (last + self.span_ns - now_ns) / 60_000_000_000
+            return Decision(
+                True, f"cool-down after a loss ({self.minutes} min)", f"{left:.0f} min"
+            )
+        return CLEAR

@@ -1,0 +1,26 @@
+"""Drawdown from the equity peak at or above 10R: no entries until a manual reset."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from transmission.risk.config import RiskConfig
+from transmission.risk.rules.base import CLEAR, Decision, register
+from transmission.risk.state import RiskState
+
+
+@register
+class Drawdown:
+    name: ClassVar[str] = "drawdown"
+    per_strategy: ClassVar[bool] = False
+
+    def __init__(self, config: RiskConfig) -> None:
+        self.limit = config.max_drawdown_r
+
+    def evaluate(self, state: RiskState, now_ns: int, strategy: str | None) -> Decision:
+        drawdown = state.peak_equity_r - state.equity_r
+        if drawdown >= self.limit:
+            return Decision(
+                True, f"drawdown {drawdown:.2f}R from the peak >= {self.limit:g}R", "manual reset"
+            )
+        return CLEAR

@@ -1,0 +1,26 @@
+"""Consecutive losing trades in a day at or above 3: no entries until the next trading day."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from transmission.risk.config import RiskConfig
+from transmission.risk.rules.base import CLEAR, Decision, register
+from transmission.risk.state import RiskState
+
+
+@register
+class LosingStreak:
+    name: ClassVar[str] = "losing_streak"
+    per_strategy: ClassVar[bool] = False
+
+    def __init__(self, config: RiskConfig) -> None:
+        self.limit = config.max_losing_streak
+
+    def evaluate(self, state: RiskState, now_ns: int, strategy: str | None) -> Decision:
+        streak = state.losing_streak_today
+        if streak >= self.limit:
+            return Decision(
+                True, f"{streak} losing trades in a row today >= {self.limit}", "next trading day"
+            )
+        return CLEAR

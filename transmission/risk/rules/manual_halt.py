@@ -1,0 +1,23 @@
+"""Manual halt (kill switch): lasts until a manual resume."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from transmission.risk.config import RiskConfig
+from transmission.risk.rules.base import CLEAR, Decision, register
+from transmission.risk.state import RiskState
+
+
+@register
+class ManualHalt:
+    name: ClassVar[str] = "manual_halt"
+    per_strategy: ClassVar[bool] = False
+
+    def __init__(self, config: RiskConfig) -> None:
+        self.config = config
+
+    def evaluate(self, state: RiskState, now_ns: int, strategy: str | None) -> Decision:
+        if state.halted:
+            return Decision(True, f"manual halt: {state.halt_reason or 'no reason given'}", "resume")
+        return CLEAR

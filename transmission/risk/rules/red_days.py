@@ -1,0 +1,26 @@
+"""Consecutive red days at or above 3: no entries until a manual reset or the next week."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from transmission.risk.config import RiskConfig
+from transmission.risk.rules.base import CLEAR, Decision, register
+from transmission.risk.state import RiskState
+
+
+@register
+class RedDays:
+    name: ClassVar[str] = "red_days"
+    per_strategy: ClassVar[bool] = False
+
+    def __init__(self, config: RiskConfig) -> None:
+        self.limit = config.max_red_days
+
+    def evaluate(self, state: RiskState, now_ns: int, strategy: str | None) -> Decision:
+        days = state.consecutive_red_days
+        if days >= self.limit:
+            return Decision(
+                True, f"{days} consecutive red days >= {self.limit}", "manual reset or next week"
+            )
+        return CLEAR

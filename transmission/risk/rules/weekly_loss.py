@@ -1,0 +1,24 @@
+"""Weekly P&L (realized + open) at or below -6R: no entries until the next week."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from transmission.risk.config import RiskConfig
+from transmission.risk.rules.base import CLEAR, Decision, register
+from transmission.risk.state import RiskState
+
+
+@register
+class WeeklyLoss:
+    name: ClassVar[str] = "weekly_loss"
+    per_strategy: ClassVar[bool] = False
+
+    def __init__(self, config: RiskConfig) -> None:
+        self.limit = -abs(config.weekly_loss_r)
+
+    def evaluate(self, state: RiskState, now_ns: int, strategy: str | None) -> Decision:
+        pnl = state.weekly_pnl_r
+        if pnl <= self.limit:
+            return Decision(True, f"weekly P&L {pnl:.2f}R <= {self.limit:g}R", "next week")
+        return CLEAR

@@ -1,0 +1,68 @@
+"""The strategy contract: a name, the regimes it trades, and one method per closed signal bar.
+
+Strategies never touch the broker, the journal or the clock: a bar and its features go in, maybe a
+signal comes out. Their state is a function of the bars they have seen, so an engine restart
+rebuilds it by replaying bars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+LONG, SHORT = 1, -1
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """An entry the strategy wants; prices in index points."""
+
+    side: int
+    order_type: str
+    entry: float
+    stop: float
+    target: float
+    reason: str
+    valid_bars: int = 1
+    max_hold_minutes: int | None = None
+
+    @property
+    def side_name(self) -> str:
+        return "Long" if self.side == LONG else "Short"
+
+
+@dataclass(slots=True)
+class BarView:
+    """A closed signal bar with its session context, as strategies see it."""
+
+    ts_ns: int
+    end_ns: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    in_rth: bool
+    end_minute_of_day: int
+
+
+class Strategy(Protocol):
+    """What the orchestrator needs of a strategy."""
+
+    name: ClassVar[str]
+
+    def on_bar(self, bar: BarView, f: Any) -> Signal | None:
+        """Update state with a closed signal bar and its features; maybe return a signal."""
+        ...
+
+
+def hhmm(text: str) -> int:
+    """'10:00' as minutes since midnight, for strategy time windows in configs."""
+    hours, _, minutes = text.partition(":")
+    try:
+        value = int(hours) * 60 + int(minutes or 0)
+    except ValueError:
+        raise ValueError(f"expected a time of day as HH:MM, got {text!r}") from None
+    if not 0 <= value < 24 * 60:
+        raise ValueError(f"time of day out of range: {text!r}")
+    return value

@@ -1,0 +1,40 @@
+"""EMA(20/50) cross with ATR brackets: the benchmark strategy shared with the peer engines.
+
+Long on a close where EMA fast crosses above EMA slow (short on the mirror); enter at the next
+open; stop `stop_atr` ATR and target `target_atr` ATR from the signal close.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from transmission.strategies.base import LONG, SHORT, BarView, Signal
+from transmission.strategies.registry import register
+
+
+@register("ema_cross")
+class EmaCross:
+    name: ClassVar[str] = "ema_cross"
+
+    def __init__(self, *, tick: float, stop_atr: float = 2.0, target_atr: float = 3.0) -> None:
+        self.tick = tick
+        self.stop_atr = stop_atr
+        self.target_atr = target_atr
+        self._prev = float("nan")
+
+    def on_bar(self, bar: BarView, f: Any) -> Signal | None:
+        diff = f.ema_fast - f.ema_slow
+        prev, self._prev = self._prev, diff
+        if not (diff == diff and prev == prev and f.atr == f.atr):
+            return None
+        if prev <= 0 < diff:
+            side = LONG
+        elif prev >= 0 > diff:
+            side = SHORT
+        else:
+            return None
+        c, atr = bar.close, f.atr
+        return Signal(
+            side, "market", c, c - side * self.stop_atr * atr, c + side * self.target_atr * atr,
+            "EMA cross",
+        )
