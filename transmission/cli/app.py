@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from transmission.cli import data, research
+from transmission.cli import data, monitor, reports, research, serve
 
 app = typer.Typer(
     name="transmission",
@@ -19,3 +19,6 @@ app = typer.Typer(
 )
 data.register(app)
 research.register(app)
+serve.register(app)
+monitor.register(app)
+reports.register(app)

@@ -1,0 +1,167 @@
+"""An engine running in a background thread on a live-like feed.
+
+Used alike by `transmission serve` (the API's engine), the live-monitor notebook (an engine in
+the kernel) and the tests. The feed is a replay paced as live over a bar source (a file or the
+simulator), or a file another program appends to. Every bar is committed with its checkpoint
+(live mode), and a read snapshot is published every few seconds for other processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import pandas as pd
+
+from transmission.config import EngineConfig, JournalConfig
+from transmission.engine.bus import EventBus
+from transmission.engine.clock import Clock, WallClock
+from transmission.engine.feeds import BarSource, follow, paced, replay
+from transmission.engine.orchestrator import EngineStatus
+from transmission.engine.runner import EngineRun
+from transmission.journal import Journal
+from transmission.journal.queries import bars_frame
+from transmission.risk import RuleStatus
+
+log = logging.getLogger(__name__)
+
+
+class LiveEngine:
+    """Owns one EngineRun and the thread that feeds it."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        config: EngineConfig,
+        *,
+        source: BarSource | None = None,
+        follow_path: Path | None = None,
+        speed: float = 60.0,
+        bus: EventBus | None = None,
+        clock: Clock | None = None,
+        kind: str = "live",
+        flush_every_bars: int = 1,
+    ) -> None:
+        if (source is None) == (follow_path is None):
+            raise ValueError("a live engine needs exactly one of a bar source or a file to follow")
+        if speed <= 0:
+            raise ValueError(f"speed must be positive, got {speed}")
+        live_journal = JournalConfig(
+            flush_every_bars=flush_every_bars,
+            snapshot_every_seconds=config.journal.snapshot_every_seconds,
+        )
+        self.config = config.model_copy(update={"journal": live_journal})
+        self.journal = journal
+        self.source = source
+        self.follow_path = follow_path
+        self.speed = speed
+        self.bus = bus or EventBus()
+        if source is not None:
+            dataset, identity = source.dataset, f"{source.identity}:x{speed:g}"
+        else:
+            assert follow_path is not None
+            dataset, identity = f"follow-{follow_path.stem}", str(follow_path.resolve())
+        self.run = EngineRun(
+            journal,
+            self.config,
+            kind=kind,
+            dataset=dataset,
+            source_identity=identity,
+            params={"speed": speed, "feed": "follow" if follow_path else "replay"},
+            bus=self.bus,
+            clock=clock or WallClock(),
+            snapshot_every_s=self.config.journal.snapshot_every_seconds,
+        )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self.finished = threading.Event()
+
+    @property
+    def run_id(self) -> str:
+        return self.run.run_id
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> LiveEngine:
+        if self.source is not None:
+            self.journal.insert_bars(self.source.dataset, self.source.symbol, self.source.bars)
+            self.journal.insert_quarantine(
+                self.source.dataset, self.source.symbol, self.source.quarantined
+            )
+        self._thread = threading.Thread(target=self._loop, name="transmission-engine", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        run = self.run
+        status = "stopped"
+        try:
+            if self.source is not None:
+                after = run.start(replay(self.source.bars))
+                feed = paced(replay(self.source.bars, after_ns=after), self.speed, stop=self._stop)
+                store = False
+            else:
+                assert self.follow_path is not None
+                # The followed file's bars were journalled as they came: they rebuild the state.
+                stored = bars_frame(self.journal, run.dataset, self.config.symbol)
+                after = run.start(replay(stored))
+                feed = follow(
+                    self.follow_path,
+                    on_quarantine=self._quarantine,
+                    stop=self._stop,
+                    after_ns=after,
+                )
+                store = True
+            for bar in feed:
+                if self._stop.is_set():
+                    break
+                run.on_bar(bar, store_bar=store)
+            else:
+                status = "completed" if not self._stop.is_set() else "stopped"
+        except BaseException as exc:
+            self.error = exc
+            status = "failed"
+            log.exception("engine run %s failed", run.run_id)
+        finally:
+            try:
+                run.finish(status)
+            except Exception:
+                log.exception("could not close run %s", run.run_id)
+            self.finished.set()
+
+    def _quarantine(self, line: int, raw: str, reason: str) -> None:
+        frame = pd.DataFrame(
+            {
+                "source": [str(self.follow_path)],
+                "line": [line],
+                "ts": [pd.NaT],
+                "raw": [raw],
+                "reason": [reason],
+            }
+        )
+        self.journal.insert_quarantine(self.run.dataset, self.config.symbol, frame)
+        log.warning("quarantined line %s of %s: %s", line, self.follow_path, reason)
+
+    # -- what the API and the widgets call ----------------------------------------------------
+
+    def status(self) -> EngineStatus:
+        return self.run.orchestrator.status()
+
+    def risk_statuses(self) -> list[RuleStatus]:
+        orchestrator = self.run.orchestrator
+        return orchestrator.risk.statuses(orchestrator.last_bar_ns or 0)
+
+    def halt(self, reason: str) -> None:
+        self.run.orchestrator.halt(reason)
+
+    def resume(self) -> None:
+        self.run.orchestrator.resume()
