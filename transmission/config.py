@@ -63,8 +63,8 @@ class EngineConfig(BaseModel):
     regime: dict[str, Any] = Field(default_factory=dict)
     risk: dict[str, Any] = Field(default_factory=dict)
     costs: dict[str, Any] = Field(default_factory=dict)
-    session: SessionConfig = Field(default_factory=SessionConfig)
-    journal: JournalConfig = Field(default_factory=JournalConfig)
+    session: SessionConfig = Field(default_factory=lambda: SessionConfig())
+    journal: JournalConfig = Field(default_factory=lambda: JournalConfig())
 
     @field_validator("symbol")
     @classmethod

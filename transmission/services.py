@@ -34,7 +34,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-safe rows: timestamps as ISO strings, dates as ISO dates, NaN as None."""
     out = []
     for row in frame.to_dict(orient="records"):
-        out.append({key: _json_value(value) for key, value in row.items()})
+        out.append({str(key): _json_value(value) for key, value in row.items()})
     return out
 
 
@@ -132,4 +132,4 @@ def performance(
 
 
 def _row_dict(row: pd.Series) -> dict[str, Any]:
-    return {key: _json_value(value) for key, value in row.to_dict().items()}
+    return {str(key): _json_value(value) for key, value in row.to_dict().items()}

@@ -9,11 +9,10 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 DEFAULT_DB = Path("data") / "transmission.duckdb"
 
@@ -62,7 +61,8 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment with overrides; a clear error naming a bad variable."""
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        values: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        return Settings(**values)
     except ValidationError as exc:
         problems = "; ".join(
             f"TRANSMISSION_{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors()

@@ -23,7 +23,7 @@ import pandas as pd
 from transmission.market.calendar import epoch_ns, to_exchange_time
 from transmission.market.loader import load_bars
 from transmission.market.simulator import simulate
-from transmission.market.validation import validate_bar
+from transmission.market.validation import EXACT_DUPLICATE, BarValues, validate_bar
 
 log = logging.getLogger(__name__)
 BarTuple = tuple[int, float, float, float, float, float]
@@ -139,7 +139,7 @@ def follow(
     raw, reason)` and the feed goes on.
     """
     path = Path(path)
-    last_ns = after_ns
+    last: BarValues | None = None
     line_no = 0
     buffer = ""
     while not path.exists():
@@ -162,16 +162,16 @@ def follow(
                 if isinstance(parsed, str):
                     on_quarantine(line_no, text, parsed)
                     continue
-                ts_ns, o, h, low, c, v = parsed
-                reason = validate_bar(o, h, low, c, v)
-                if reason is None and last_ns is not None and ts_ns <= last_ns:
-                    if after_ns is not None and ts_ns <= after_ns:
-                        continue  # already processed before a restart
-                    reason = "out of order"
+                bar = BarValues(*parsed)
+                reason = validate_bar(*bar, last=last)
+                if reason == EXACT_DUPLICATE:
+                    continue
                 if reason is not None:
                     on_quarantine(line_no, text, reason)
                     continue
-                last_ns = ts_ns
+                last = bar
+                if after_ns is not None and bar.ts_ns <= after_ns:
+                    continue  # processed before a restart
                 yield parsed
 
 

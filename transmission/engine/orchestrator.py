@@ -217,13 +217,18 @@ class Orchestrator:
         target = round(signal.target / spec.tick) * spec.tick
         return replace(signal, entry=entry, stop=stop, target=target)
 
-    def _consider(self, now: int, sb: SignalBar, signal: Signal, strategy: str, regime: str) -> None:
+    def _consider(
+        self, now: int, sb: SignalBar, signal: Signal, strategy: str, regime: str
+    ) -> None:
         signal = self._on_ticks(signal)
         self._signal_seq += 1
         signal_id = f"{self.run_id}-S{self._signal_seq:06d}"
         slippage = self.costs.slippage_for(regime)
         size = self.risk.size(
-            signal.entry, signal.stop, self.spec, self.costs.round_trip_per_contract(self.spec, regime)
+            signal.entry,
+            signal.stop,
+            self.spec,
+            self.costs.round_trip_per_contract(self.spec, regime),
         )
         busy = self.broker.working is not None or self.broker.position is not None
         decision = self.risk.can_trade(now, strategy)

@@ -64,7 +64,9 @@ class PaperBroker:
         position = self._position
         if position is None:
             return fill, None
-        return fill, self._exit(position, ts_ns, open_, high, low, close, entry_bar=fill is not None)
+        return fill, self._exit(
+            position, ts_ns, open_, high, low, close, entry_bar=fill is not None
+        )
 
     def _entry_price(self, order: Order, open_: float, high: float, low: float) -> float | None:
         slip = order.slippage_ticks * self.spec.tick * order.side

@@ -42,7 +42,11 @@ class Position:
     entry_price: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"order": self.order.to_dict(), "entry_ns": self.entry_ns, "entry_price": self.entry_price}
+        return {
+            "order": self.order.to_dict(),
+            "entry_ns": self.entry_ns,
+            "entry_price": self.entry_price,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Position:

@@ -66,11 +66,12 @@ def resolve_run(journal: Journal, run_id: str | None) -> str | None:
 
 
 def _where(journal: Journal, f: TradeFilter) -> tuple[str, list[Any]]:
-    clauses, params = ["run_id = ?"], [resolve_run(journal, f.run_id)]
-    for column, value in (("strategy_used", f.strategy), ("regime", f.regime), ("symbol", f.symbol)):
-        if value:
+    clauses: list[str] = ["run_id = ?"]
+    params: list[Any] = [resolve_run(journal, f.run_id)]
+    for column, text in (("strategy_used", f.strategy), ("regime", f.regime), ("symbol", f.symbol)):
+        if text:
             clauses.append(f"{column} = ?")
-            params.append(value)
+            params.append(text)
     for op, value in ((">=", f.since), ("<=", f.until)):
         if value is None:
             continue
@@ -112,9 +113,11 @@ def count_trades(journal: Journal, f: TradeFilter | None = None) -> int:
 
 def trade_by_id(journal: Journal, trade_id: str) -> dict[str, Any] | None:
     frame = _localize(
-        journal.query(f"SELECT {', '.join(TRADE_FIELDS)} FROM trades WHERE trade_id = ?", [trade_id])
+        journal.query(
+            f"SELECT {', '.join(TRADE_FIELDS)} FROM trades WHERE trade_id = ?", [trade_id]
+        )
     )
-    return frame.iloc[0].to_dict() if len(frame) else None
+    return {str(k): v for k, v in frame.iloc[0].to_dict().items()} if len(frame) else None
 
 
 def trade_results(journal: Journal, f: TradeFilter | None = None) -> pd.DataFrame:
@@ -140,8 +143,11 @@ def trades_version(journal: Journal, run_id: str | None) -> tuple[int, Any]:
     return (int(row[0]), row[1]) if row else (0, None)
 
 
-def _events(journal: Journal, table: str, run_id: str | None, since: Any, until: Any) -> pd.DataFrame:
-    clauses, params = ["run_id = ?"], [resolve_run(journal, run_id)]
+def _events(
+    journal: Journal, table: str, run_id: str | None, since: Any, until: Any
+) -> pd.DataFrame:
+    clauses: list[str] = ["run_id = ?"]
+    params: list[Any] = [resolve_run(journal, run_id)]
     if since is not None:
         clauses.append("ts >= ?")
         params.append(_bound(since))
@@ -176,7 +182,8 @@ def signals_frame(journal: Journal, run_id: str | None = None) -> pd.DataFrame:
 def bars_frame(
     journal: Journal, dataset: str, symbol: str, since: Any = None, until: Any = None
 ) -> pd.DataFrame:
-    clauses, params = ["dataset = ?", "symbol = ?"], [dataset, symbol]
+    clauses: list[str] = ["dataset = ?", "symbol = ?"]
+    params: list[Any] = [dataset, symbol]
     if since is not None:
         clauses.append("ts >= ?")
         params.append(_bound(since))
@@ -204,7 +211,7 @@ def run_info(journal: Journal, run_id: str | None = None) -> dict[str, Any] | No
     frame = runs_frame(journal)
     run = resolve_run(journal, run_id)
     rows = frame[frame["run_id"] == run]
-    return rows.iloc[0].to_dict() if len(rows) else None
+    return {str(k): v for k, v in rows.iloc[0].to_dict().items()} if len(rows) else None
 
 
 def _bound(value: Any) -> pd.Timestamp:

@@ -30,18 +30,17 @@ from transmission.journal.schema import MIGRATIONS, SCHEMA_VERSION
 # Columns of each journal table in insert order; ts-like columns hold epoch nanoseconds in a
 # batch and become TIMESTAMPTZ on the way in.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "signals": (
-        "run_id signal_id ts symbol strategy regime side order_type entry_price stop_price "
-        "target_price reason decision veto_reason contracts"
-    ).split(),
-    "trades": (
-        "trade_id run_id signal_id symbol trade_type strategy_used regime trading_day "
+    table: tuple(columns.split())
+    for table, columns in {
+        "signals": "run_id signal_id ts symbol strategy regime side order_type entry_price "
+        "stop_price target_price reason decision veto_reason contracts",
+        "trades": "trade_id run_id signal_id symbol trade_type strategy_used regime trading_day "
         "timestamp_entry timestamp_exit entry_price exit_price stop_price target_price contracts "
-        "risk_usd commission_usd pnl_usd result_r exit_reason"
-    ).split(),
-    "regime_changes": "run_id seq ts symbol previous regime direction reason".split(),
-    "risk_events": "run_id seq ts rule event reason until strategy".split(),
-    "bars": "dataset symbol ts open high low close volume".split(),
+        "risk_usd commission_usd pnl_usd result_r exit_reason",
+        "regime_changes": "run_id seq ts symbol previous regime direction reason",
+        "risk_events": "run_id seq ts rule event reason until strategy",
+        "bars": "dataset symbol ts open high low close volume",
+    }.items()
 }
 _TS_COLUMNS = frozenset({"ts", "timestamp_entry", "timestamp_exit"})
 
@@ -229,7 +228,9 @@ class Journal:
 
     def _save_checkpoint(self, tx: duckdb.DuckDBPyConnection, cp: Checkpoint) -> None:
         last = (
-            pd.Timestamp(cp.last_bar_ns, unit="ns", tz="UTC") if cp.last_bar_ns is not None else None
+            pd.Timestamp(cp.last_bar_ns, unit="ns", tz="UTC")
+            if cp.last_bar_ns is not None
+            else None
         )
         tx.execute(
             "INSERT OR REPLACE INTO engine_state VALUES (?, ?, ?, ?, now())",
@@ -299,9 +300,7 @@ class Journal:
             before = self._count(tx, "quarantine", dataset, symbol)
             tx.register("_q", frame)
             try:
-                tx.execute(
-                    "INSERT INTO quarantine SELECT *, now() FROM _q ON CONFLICT DO NOTHING"
-                )
+                tx.execute("INSERT INTO quarantine SELECT *, now() FROM _q ON CONFLICT DO NOTHING")
             finally:
                 tx.unregister("_q")
             return self._count(tx, "quarantine", dataset, symbol) - before

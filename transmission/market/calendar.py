@@ -17,6 +17,7 @@ import pandas_market_calendars as mcal
 
 EXCHANGE_TZ = "America/New_York"
 GLOBEX_ROLL_HOUR = 18
+ET_DTYPE = pd.DatetimeTZDtype(unit="ns", tz=EXCHANGE_TZ)
 
 
 def to_exchange_time(ts: pd.Series | pd.DatetimeIndex) -> pd.Series:
@@ -26,7 +27,7 @@ def to_exchange_time(ts: pd.Series | pd.DatetimeIndex) -> pd.Series:
         series = series.dt.tz_localize(EXCHANGE_TZ, ambiguous="raise", nonexistent="raise")
     else:
         series = series.dt.tz_convert(EXCHANGE_TZ)
-    return series.astype(f"datetime64[ns, {EXCHANGE_TZ}]")
+    return series.astype(ET_DTYPE)
 
 
 def epoch_ns(ts: pd.Series) -> np.ndarray:
@@ -45,7 +46,7 @@ def trading_days_of(ts: pd.Series) -> pd.Series:
     day = local.dt.normalize()
     rolled = day + pd.to_timedelta((local.dt.hour >= GLOBEX_ROLL_HOUR).astype("int64"), unit="D")
     # A Friday-evening or Saturday bar belongs to Monday's session.
-    weekday = rolled.dt.weekday
+    weekday = rolled.dt.dayofweek
     shift = np.where(weekday == 5, 2, np.where(weekday == 6, 1, 0))
     return (rolled + pd.to_timedelta(shift, unit="D")).astype("datetime64[ns]")
 
@@ -72,16 +73,14 @@ def rth_windows(days: pd.Series | list[date]) -> pd.DataFrame:
     index = pd.DatetimeIndex(pd.to_datetime(pd.Series(days))).normalize().unique()
     out = pd.DataFrame(index=index)
     if len(index) == 0:
-        out["rth_open"] = pd.Series(dtype=f"datetime64[ns, {EXCHANGE_TZ}]")
-        out["rth_close"] = pd.Series(dtype=f"datetime64[ns, {EXCHANGE_TZ}]")
+        out["rth_open"] = pd.Series(dtype=ET_DTYPE)
+        out["rth_close"] = pd.Series(dtype=ET_DTYPE)
         return out
     schedule = _rth_schedule(index.min().date(), index.max().date())
     schedule = schedule.set_axis(pd.DatetimeIndex(schedule.index).tz_localize(None).normalize())
     joined = out.join(schedule)
     for src, dst in (("market_open", "rth_open"), ("market_close", "rth_close")):
-        out[dst] = pd.to_datetime(joined[src], utc=True).dt.tz_convert(EXCHANGE_TZ).astype(
-            f"datetime64[ns, {EXCHANGE_TZ}]"
-        )
+        out[dst] = pd.to_datetime(joined[src], utc=True).dt.tz_convert(EXCHANGE_TZ).astype(ET_DTYPE)
     return out
 
 
@@ -92,8 +91,8 @@ def annotate(bars: pd.DataFrame) -> pd.DataFrame:
     out["trading_day"] = trading_days_of(out["ts"])
     windows = rth_windows(out["trading_day"])
     out["rth_open"] = out["trading_day"].map(windows["rth_open"]).astype(windows["rth_open"].dtype)
-    out["rth_close"] = out["trading_day"].map(windows["rth_close"]).astype(
-        windows["rth_close"].dtype
+    out["rth_close"] = (
+        out["trading_day"].map(windows["rth_close"]).astype(windows["rth_close"].dtype)
     )
     out["in_rth"] = ((out["ts"] >= out["rth_open"]) & (out["ts"] < out["rth_close"])).fillna(False)
     local = out["ts"].dt.tz_localize(None)

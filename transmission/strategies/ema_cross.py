@@ -35,6 +35,10 @@ class EmaCross:
             return None
         c, atr = bar.close, f.atr
         return Signal(
-            side, "market", c, c - side * self.stop_atr * atr, c + side * self.target_atr * atr,
+            side,
+            "market",
+            c,
+            c - side * self.stop_atr * atr,
+            c + side * self.target_atr * atr,
             "EMA cross",
         )

@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 
 def register(cls: T) -> T:
-    _RULES[cls.name] = cls  # type: ignore[attr-defined]
+    _RULES[cls.name] = cls  # type: ignore[attr-defined,assignment]
     return cls
 
 

@@ -22,7 +22,5 @@ class Cooldown:
         last = state.last_loss_ns
         if last is not None and now_ns < last + self.span_ns:
             left = (last + self.span_ns - now_ns) / 60_000_000_000
-            return Decision(
-                True, f"cool-down after a loss ({self.minutes} min)", f"{left:.0f} min"
-            )
+            return Decision(True, f"cool-down after a loss ({self.minutes} min)", f"{left:.0f} min")
         return CLEAR

@@ -19,5 +19,7 @@ class ManualHalt:
 
     def evaluate(self, state: RiskState, now_ns: int, strategy: str | None) -> Decision:
         if state.halted:
-            return Decision(True, f"manual halt: {state.halt_reason or 'no reason given'}", "resume")
+            return Decision(
+                True, f"manual halt: {state.halt_reason or 'no reason given'}", "resume"
+            )
         return CLEAR
