@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,12 +20,12 @@ from transmission.journal.queries import TradeFilter, regime_changes_frame, risk
 from transmission.services import export_trades, performance, records
 
 
-class Grouping(str, Enum):
+class Grouping(StrEnum):
     strategy = "strategy"
     regime = "regime"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
 

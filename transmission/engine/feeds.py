@@ -22,7 +22,6 @@ import pandas as pd
 
 from transmission.market.calendar import epoch_ns, to_exchange_time
 from transmission.market.loader import load_bars
-from transmission.market.simulator import simulate
 from transmission.market.validation import EXACT_DUPLICATE, BarValues, validate_bar
 
 log = logging.getLogger(__name__)
@@ -66,6 +65,8 @@ def from_file(path: str | Path, symbol: str, dataset: str | None = None) -> BarS
 
 
 def from_simulator(days: int, symbol: str, seed: int = 7) -> BarSource:
+    from transmission.market.simulator import simulate
+
     market = simulate(symbol=symbol, days=days, seed=seed)
     return BarSource(
         dataset=f"sim-seed{seed}",

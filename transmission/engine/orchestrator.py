@@ -314,9 +314,9 @@ class Orchestrator:
                 trade = self.broker.close_position(end, close, "time_stop")
                 if trade is not None:
                     self._on_closed(trade)
-        if self.broker.working is not None and self._rules and flat_at is not None:
-            if end >= flat_at:
-                self.broker.cancel("flat by the close")
+        working = self.broker.working
+        if working is not None and self._rules and flat_at is not None and end >= flat_at:
+            self.broker.cancel("flat by the close")
 
     def _flatten(self, ts_ns: int, price: float, reason: str) -> None:
         trade = self.broker.close_position(ts_ns, price, reason)

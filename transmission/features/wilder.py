@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
 
 from transmission.features._windows import NAN, forward_fill, sequential_sum
 
@@ -41,6 +40,8 @@ def smooth(values: np.ndarray, decay: float, gain: float, initial: float) -> np.
     """
     if len(values) == 0:
         return np.empty(0)
+    from scipy.signal import lfilter  # imported here: scipy.signal costs seconds at start-up
+
     smoothed, _ = lfilter([gain, 0.0], [1.0, -decay], values, zi=[initial * decay])
     return np.asarray(smoothed, dtype=float)
 

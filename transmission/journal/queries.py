@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from transmission.journal.store import Journal
+from transmission.journal.store import Journal, first_row
 
 TRADE_FIELDS = (
     "trade_id",
@@ -53,7 +53,7 @@ def latest_run_id(journal: Journal, kind: str | None = None) -> str | None:
     if kind:
         sql += " WHERE kind = ?"
         params.append(kind)
-    row = journal.cursor().execute(sql + " ORDER BY started_at DESC LIMIT 1", params).fetchone()
+    row = first_row(journal.cursor(), sql + " ORDER BY started_at DESC LIMIT 1", params)
     return str(row[0]) if row else None
 
 
@@ -107,7 +107,7 @@ def trades_frame(
 
 def count_trades(journal: Journal, f: TradeFilter | None = None) -> int:
     where, params = _where(journal, f or TradeFilter())
-    row = journal.cursor().execute(f"SELECT count(*) FROM trades WHERE {where}", params).fetchone()
+    row = first_row(journal.cursor(), f"SELECT count(*) FROM trades WHERE {where}", params)
     return int(row[0]) if row else 0
 
 
@@ -132,13 +132,10 @@ def trade_results(journal: Journal, f: TradeFilter | None = None) -> pd.DataFram
 
 def trades_version(journal: Journal, run_id: str | None) -> tuple[int, Any]:
     """(count, last exit) of a run's trades: changes whenever a trade is added."""
-    row = (
-        journal.cursor()
-        .execute(
-            "SELECT count(*), max(timestamp_exit) FROM trades WHERE run_id = ?",
-            [resolve_run(journal, run_id)],
-        )
-        .fetchone()
+    row = first_row(
+        journal.cursor(),
+        "SELECT count(*), max(timestamp_exit) FROM trades WHERE run_id = ?",
+        [resolve_run(journal, run_id)],
     )
     return (int(row[0]), row[1]) if row else (0, None)
 
@@ -225,4 +222,6 @@ def _localize(frame: pd.DataFrame) -> pd.DataFrame:
         dtype = frame[column].dtype
         if isinstance(dtype, pd.DatetimeTZDtype):
             frame[column] = frame[column].dt.tz_convert(TZ)
+        elif column == "trading_day" and pd.api.types.is_datetime64_dtype(dtype):
+            frame[column] = frame[column].dt.date
     return frame

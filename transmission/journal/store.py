@@ -45,6 +45,14 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 _TS_COLUMNS = frozenset({"ts", "timestamp_entry", "timestamp_exit"})
 
 
+def first_row(
+    cur: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None
+) -> tuple[Any, ...] | None:
+    """The first row of a query, reading the result to its end (DuckDB wants results drained)."""
+    rows = cur.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 class JournalError(RuntimeError):
     """A journal cannot be opened or used as asked; the message says why and where."""
 
@@ -168,12 +176,13 @@ class Journal:
     @property
     def schema_version(self) -> int:
         cur = self.cursor()
-        exists = cur.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-        ).fetchone()
+        exists = first_row(
+            cur,
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'",
+        )
         if not exists or exists[0] == 0:
             return 0
-        row = cur.execute("SELECT max(version) FROM schema_version").fetchone()
+        row = first_row(cur, "SELECT max(version) FROM schema_version")
         return int(row[0]) if row and row[0] is not None else 0
 
     def migrate(self) -> int:
@@ -241,14 +250,10 @@ class Journal:
         )
 
     def load_checkpoint(self, run_id: str) -> Checkpoint | None:
-        row = (
-            self.cursor()
-            .execute(
-                "SELECT epoch_ns(last_bar_ts), bars_processed, state FROM engine_state "
-                "WHERE run_id = ?",
-                [run_id],
-            )
-            .fetchone()
+        row = first_row(
+            self.cursor(),
+            "SELECT epoch_ns(last_bar_ts), bars_processed, state FROM engine_state WHERE run_id = ?",
+            [run_id],
         )
         if row is None:
             return None
@@ -307,9 +312,9 @@ class Journal:
 
     @staticmethod
     def _count(tx: duckdb.DuckDBPyConnection, table: str, dataset: str, symbol: str) -> int:
-        row = tx.execute(
-            f"SELECT count(*) FROM {table} WHERE dataset = ? AND symbol = ?", [dataset, symbol]
-        ).fetchone()
+        row = first_row(
+            tx, f"SELECT count(*) FROM {table} WHERE dataset = ? AND symbol = ?", [dataset, symbol]
+        )
         return int(row[0]) if row else 0
 
     def stored_bars(self, dataset: str, symbol: str, timestamps: pd.Series) -> pd.DataFrame:
@@ -350,7 +355,7 @@ class Journal:
             )
 
     def run_status(self, run_id: str) -> str | None:
-        row = self.cursor().execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        row = first_row(self.cursor(), "SELECT status FROM runs WHERE run_id = ?", [run_id])
         return str(row[0]) if row else None
 
     def delete_run(self, run_id: str) -> None:
@@ -371,7 +376,7 @@ class Journal:
         tmp.unlink(missing_ok=True)
         with self._write_lock:
             cur = self.cursor()
-            name = cur.execute("SELECT current_database()").fetchone()
+            name = first_row(cur, "SELECT current_database()")
             source = name[0] if name else "main"
             cur.execute(f"ATTACH '{tmp}' AS _snapshot")
             try:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import pandas_market_calendars as mcal
 
 EXCHANGE_TZ = "America/New_York"
 GLOBEX_ROLL_HOUR = 18
@@ -52,7 +52,10 @@ def trading_days_of(ts: pd.Series) -> pd.Series:
 
 
 @lru_cache(maxsize=1)
-def _nyse() -> mcal.MarketCalendar:
+def _nyse() -> Any:
+    # Imported on first use: the calendar library is slow to import and the CLI starts often.
+    import pandas_market_calendars as mcal
+
     return mcal.get_calendar("XNYS")
 
 

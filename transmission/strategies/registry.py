@@ -30,7 +30,8 @@ def create(name: str, *, tick: float, **params: Any) -> Strategy:
     try:
         factory = _REGISTRY[name]
     except KeyError:
-        raise ValueError(f"unknown strategy {name!r}: available are {', '.join(available())}")
+        known = ", ".join(available())
+        raise ValueError(f"unknown strategy {name!r}: available are {known}") from None
     try:
         return factory(tick=tick, **params)
     except TypeError as exc:

@@ -1,0 +1,42 @@
+"""Fixtures shared across the suite: the real NQ sample and a journal backtested on it once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from transmission.config import load_config
+from transmission.engine.feeds import from_file
+from transmission.engine.runner import RunSummary, run_source
+from transmission.journal import Journal
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT.parent / "shared" / "data" / "NQ_1min_sample.csv"
+
+
+def require_sample() -> Path:
+    """The shared NQ sample; under CI its absence fails, locally it skips."""
+    if SAMPLE.exists():
+        return SAMPLE
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"the shared NQ sample is missing at {SAMPLE}")
+    pytest.skip(f"the shared NQ sample is not at {SAMPLE}")
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    return require_sample()
+
+
+@pytest.fixture(scope="session")
+def nq_backtest(
+    sample_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, RunSummary]]:
+    """A journal holding one default-config backtest of the real sample (MNQ), built once."""
+    db = tmp_path_factory.mktemp("nq") / "nq.duckdb"
+    with Journal(db) as journal:
+        summary = run_source(journal, from_file(sample_path, "MNQ"), load_config())
+    yield db, summary
