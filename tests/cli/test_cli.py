@@ -63,7 +63,7 @@ def test_ingest_quarantines_broken_rows_and_keeps_every_good_one(
     broken[10] = "2023-11-19 18:10:00,15870.00,15860.00,15880.00,15865.00,100"  # high < low
     broken[20] = "2023-11-19 18:20:00,15870.00,15880.00,15860.00,nan,100"  # NaN close
     broken[30] = "2023-11-19 18:30:00,15870.00,15880.00,15860.00,15865.00,-5"  # negative volume
-    ts40, o, h, low, c, v = rows[40].split(",")
+    ts40, o, h, low, _close, v = rows[40].split(",")
     broken.insert(41, ",".join([ts40, o, h, low, low, v]))  # same timestamp, other prices
     broken.insert(61, "2023-11-19 18:05:30,15880.00,15881.00,15879.00,15880.00,10")  # out of order
     broken.insert(71, rows[69])  # an exact repeat: skipped and counted, not quarantined

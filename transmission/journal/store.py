@@ -252,7 +252,8 @@ class Journal:
     def load_checkpoint(self, run_id: str) -> Checkpoint | None:
         row = first_row(
             self.cursor(),
-            "SELECT epoch_ns(last_bar_ts), bars_processed, state FROM engine_state WHERE run_id = ?",
+            "SELECT epoch_ns(last_bar_ts), bars_processed, state "
+            "FROM engine_state WHERE run_id = ?",
             [run_id],
         )
         if row is None:
