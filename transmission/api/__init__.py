@@ -1,0 +1,1 @@
+"""The REST + WebSocket API (FastAPI): `create_app`, `run_server`."""

@@ -1,0 +1,77 @@
+"""Typed dependencies: the app state, its parts, the token guard and the POST rate limit."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection, Request
+
+from transmission.api.errors import ApiError
+from transmission.api.security import presented_token, token_matches
+from transmission.api.state import AppState
+from transmission.engine.live import LiveEngine
+from transmission.journal import Journal
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="The API token: TRANSMISSION_API_TOKEN, or the one printed at start.",
+)
+
+
+def get_state(connection: HTTPConnection) -> AppState:
+    state: AppState = connection.app.state.transmission
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_journal(state: StateDep) -> Journal:
+    return state.journal
+
+
+def get_engine(state: StateDep) -> LiveEngine | None:
+    return state.engine
+
+
+JournalDep = Annotated[Journal, Depends(get_journal)]
+EngineDep = Annotated[LiveEngine | None, Depends(get_engine)]
+
+
+def require_token(
+    state: StateDep,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> None:
+    """401 unless the request carries the API token (bearer header)."""
+    presented = credentials.credentials if credentials else None
+    if presented is None:
+        presented = presented_token(request.scope.get("headers", []), b"")
+    if not token_matches(state.token, presented):
+        raise ApiError(
+            401,
+            "missing or wrong API token: send 'Authorization: Bearer <token>' "
+            "(TRANSMISSION_API_TOKEN, or the token printed when the server started)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def rate_limit(state: StateDep, request: Request) -> None:
+    """429 with Retry-After when this client exceeds the POST rate (settings)."""
+    client = request.client.host if request.client else "unknown"
+    wait = state.limiter.take(client, time.monotonic())
+    if wait > 0:
+        per_minute = state.settings.rate_limit_per_minute
+        raise ApiError(
+            429,
+            f"too many requests: at most {per_minute} POST requests a minute; "
+            f"retry in {wait:.1f} s",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+
+
+Authorized = Depends(require_token)
+RateLimited = Depends(rate_limit)

@@ -1,0 +1,118 @@
+"""The FastAPI app: lifespan (journal, engine, WebSocket manager), CORS, security, routes.
+
+Run it with `python run_api.py`, `transmission serve`, `uvicorn transmission.api.main:app`, or
+`from transmission.api.main import run_server; run_server()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from transmission.api import errors
+from transmission.api.routes import metrics, signals, system, trades
+from transmission.api.security import RemoteGuard, generate_token
+from transmission.api.state import AppState, open_state
+from transmission.api.websocket import router as websocket_router
+from transmission.settings import Settings, SettingsError, load_settings
+
+
+def create_app(
+    settings: Settings | None = None, *, queue_size: int = 256, ping_interval_s: float = 20.0
+) -> FastAPI:
+    """The app for `settings` (default: from the environment); nothing opens until start-up."""
+    settings = settings or load_settings()
+    if not settings.is_loopback and not settings.api_token:
+        raise SettingsError(
+            f"refusing to serve on {settings.host}, reachable from other machines, without a "
+            "token: set TRANSMISSION_API_TOKEN, or bind 127.0.0.1"
+        )
+    token = settings.api_token or generate_token()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = open_state(
+            settings,
+            token=token,
+            token_generated=settings.api_token is None,
+            queue_size=queue_size,
+            ping_interval_s=ping_interval_s,
+        )
+        app.state.transmission = state
+        state.start(asyncio.get_running_loop())
+        _announce(state)
+        try:
+            yield
+        finally:
+            await state.close()
+
+    app = FastAPI(
+        title="transmission",
+        summary="Regime-switching intraday futures: trades, metrics in R, status, risk, signals.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+    app.add_middleware(RemoteGuard, token=token, bound_to_loopback=settings.is_loopback)
+    errors.install(app)
+    for router in (system.info_router, trades.router, metrics.router, system.router):
+        app.include_router(router)
+    app.include_router(signals.router)
+    app.include_router(websocket_router)
+    return app
+
+
+def _announce(state: AppState) -> None:
+    """Print where the API is and its token, as Jupyter does."""
+    s = state.settings
+    base = f"http://{s.host}:{s.port}"
+    engine = state.engine
+    feed = f"engine run {engine.run_id} ({s.feed} feed)" if engine else "journal only (no engine)"
+    origin = "from TRANSMISSION_API_TOKEN"
+    if state.token_generated:
+        origin = "generated for this run; set TRANSMISSION_API_TOKEN to choose one"
+    lines = [
+        f"transmission API at {base}/docs, {feed}, journal {s.db}",
+        f"    token: {state.token}  ({origin})",
+        f"    e.g.   curl -X POST -H 'Authorization: Bearer {state.token}' {base}/api/system/halt",
+        f"    events: ws://{s.host}:{s.port}/ws?token={state.token}",
+    ]
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def run_server(*, reload: bool = False, **overrides: Any) -> None:
+    """Serve with uvicorn; `overrides` are settings (db, host, port, feed, data, speed, ...)."""
+    settings = load_settings(**overrides)
+    if reload:
+        # The reloader imports the app in a fresh process: settings travel in the environment.
+        for key, value in overrides.items():
+            if value is not None:
+                os.environ[f"TRANSMISSION_{key.upper()}"] = str(value)
+        uvicorn.run(
+            "transmission.api.main:app", host=settings.host, port=settings.port, reload=True
+        )
+        return
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `uvicorn transmission.api.main:app`: built on first use, so importing this module reads
+    # no environment and opens nothing.
+    if name == "app":
+        app = create_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(name)

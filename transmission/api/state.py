@@ -1,0 +1,163 @@
+"""The app's one state object: settings, journal, engine, WebSocket manager, caches.
+
+Built by the lifespan at start-up and closed at shutdown; routes reach it through `deps`. Nothing
+here is a module-level global, so several apps (tests, embedded servers) can live side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.concurrency import run_in_threadpool
+
+from transmission.api.security import RateLimiter
+from transmission.api.websocket import ConnectionManager
+from transmission.config import load_config
+from transmission.engine.feeds import from_file, from_simulator
+from transmission.engine.live import LiveEngine
+from transmission.journal import Journal, open_reader
+from transmission.journal.store import first_row
+from transmission.settings import Settings
+
+log = logging.getLogger("transmission.api")
+
+
+class ResponseCache:
+    """Serialized JSON bodies of read routes, valid while the journal's trades are unchanged.
+
+    The journal's version (trade count, last exit, latest run) is read at most every
+    `refresh_s`, so a hot route costs a dictionary lookup, and a new trade shows within
+    `refresh_s`. Bodies are built off the event loop.
+    """
+
+    def __init__(self, journal: Journal, *, refresh_s: float = 0.25, size: int = 512) -> None:
+        self.journal = journal
+        self.refresh_s = refresh_s
+        self.size = size
+        self._bodies: OrderedDict[Hashable, tuple[Any, bytes]] = OrderedDict()
+        self._version: Any = None
+        self._checked = -float("inf")
+
+    async def body(self, key: Hashable, build: Callable[[], bytes]) -> bytes:
+        version = await self._current_version()
+        hit = self._bodies.get(key)
+        if hit is not None and hit[0] == version:
+            self._bodies.move_to_end(key)
+            return hit[1]
+        body = await run_in_threadpool(build)
+        self._bodies[key] = (version, body)
+        self._bodies.move_to_end(key)
+        while len(self._bodies) > self.size:
+            self._bodies.popitem(last=False)
+        return body
+
+    async def _current_version(self) -> Any:
+        now = time.monotonic()
+        if now - self._checked >= self.refresh_s:
+            self._version = await run_in_threadpool(self._read_version)
+            self._checked = now
+        return self._version
+
+    def _read_version(self) -> Any:
+        return first_row(
+            self.journal.cursor(),
+            "SELECT (SELECT count(*) FROM trades), (SELECT max(timestamp_exit) FROM trades), "
+            "(SELECT count(*) FROM runs), "
+            "(SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1)",
+        )
+
+
+@dataclass
+class AppState:
+    """Everything a request may touch; one per app."""
+
+    settings: Settings
+    token: str
+    token_generated: bool
+    journal: Journal
+    engine: LiveEngine | None
+    manager: ConnectionManager
+    limiter: RateLimiter
+    cache: ResponseCache
+    started_at: float = field(default_factory=time.time)
+    _unsubscribe: Callable[[], None] | None = None
+
+    @property
+    def default_run_id(self) -> str | None:
+        """The run reads default to: the running engine's, else the journal's latest."""
+        return self.engine.run_id if self.engine is not None else None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.manager.start(loop)
+        if self.engine is not None:
+            self._unsubscribe = self.manager.attach(self.engine.bus)
+            self.engine.start()
+
+    async def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self.engine is not None:
+            await asyncio.to_thread(self.engine.stop)
+        await self.manager.close()
+        self.journal.close()
+
+
+def open_state(
+    settings: Settings,
+    *,
+    token: str,
+    token_generated: bool,
+    queue_size: int = 256,
+    ping_interval_s: float = 20.0,
+) -> AppState:
+    """Open the journal and build the engine the settings ask for (not started yet)."""
+    engine: LiveEngine | None = None
+    if settings.feed == "none":
+        journal = open_reader(settings.db)
+    else:
+        journal = Journal(settings.db)
+        try:
+            engine = build_engine(settings, journal)
+        except BaseException:
+            journal.close()
+            raise
+    return AppState(
+        settings=settings,
+        token=token,
+        token_generated=token_generated,
+        journal=journal,
+        engine=engine,
+        manager=ConnectionManager(queue_size=queue_size, ping_interval_s=ping_interval_s),
+        limiter=RateLimiter(settings.rate_limit_per_minute),
+        cache=ResponseCache(journal),
+    )
+
+
+def build_engine(settings: Settings, journal: Journal) -> LiveEngine:
+    """A LiveEngine on the configured feed: a paced replay of a file or the simulator, or a
+    followed file. A replay that already completed in this journal starts over (a demo feed);
+    an interrupted one resumes where it stopped."""
+    config = load_config(settings.config, symbol=settings.symbol)
+    if settings.feed == "follow":
+        if settings.data is None:
+            raise ValueError(
+                "the follow feed needs a file to follow: set --data (TRANSMISSION_DATA)"
+            )
+        return LiveEngine(journal, config, follow_path=settings.data, speed=settings.speed)
+    if settings.data is not None:
+        if not settings.data.is_file():
+            raise ValueError(f"replay data file {settings.data} does not exist")
+        source = from_file(settings.data, config.symbol)
+    else:
+        source = from_simulator(settings.simulate_days, config.symbol, seed=settings.seed)
+    engine = LiveEngine(journal, config, source=source, speed=settings.speed)
+    if journal.run_status(engine.run_id) == "completed":
+        log.info("run %s had completed: replaying its feed from the start", engine.run_id)
+        journal.delete_run(engine.run_id)
+    return engine
