@@ -46,7 +46,7 @@ def trading_days_of(ts: pd.Series) -> pd.Series:
     day = local.dt.normalize()
     rolled = day + pd.to_timedelta((local.dt.hour >= GLOBEX_ROLL_HOUR).astype("int64"), unit="D")
     # A Friday-evening or Saturday bar belongs to Monday's session.
-    weekday = rolled.dt.dayofweek
+    weekday = rolled.dt.day_of_week
     shift = np.where(weekday == 5, 2, np.where(weekday == 6, 1, 0))
     return (rolled + pd.to_timedelta(shift, unit="D")).astype("datetime64[ns]")
 
