@@ -1,0 +1,87 @@
+"""Feed a dashboard from an engine running in this kernel (a `LiveEngine` on its own thread).
+
+The bus handler only enqueues the event object (the engine's thread does nothing else for the
+widgets); the engine's status is read once per dashboard flush, which is how bars processed and
+the open P&L stay current between events. Halt and resume call the engine, as the API does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from transmission.engine.live import LiveEngine
+from transmission.journal.queries import TradeFilter, regime_changes_frame
+from transmission.services import list_trades, records
+from transmission.widgets.inbox import Inbox
+from transmission.widgets.state import message
+
+
+def _plain(value: Any) -> Any:
+    """JSON-like values: timestamps as ISO strings, containers walked."""
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+class EngineFeed:
+    """Events, status and controls of a `LiveEngine` in the same process."""
+
+    def __init__(self, engine: LiveEngine, *, history: int = 500) -> None:
+        if history < 1:
+            raise ValueError(f"history must be at least 1 trade, got {history}")
+        self.engine = engine
+        self.history = history
+        self.description = f"in-kernel engine x{engine.speed:g}"
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def attach(self, inbox: Inbox) -> None:
+        """Subscribe first, then take the snapshot, so no event falls in between."""
+        self._unsubscribe = self.engine.bus.subscribe(inbox.put)
+        for item in self.snapshot():
+            inbox.put(item)
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        engine = self.engine
+        journal = engine.journal
+        page = list_trades(journal, TradeFilter(run_id=engine.run_id), limit=self.history)
+        risk = {
+            "tripwires": [dataclasses.asdict(s) for s in engine.risk_statuses()],
+        }
+        out = [
+            self.status_message(),
+            message("risk", risk),
+            message("trades", {"trades": page.trades, "total": page.total}),
+        ]
+        changes = regime_changes_frame(journal, engine.run_id)
+        if len(changes):
+            last = records(changes.tail(1))[0]
+            data = {k: last.get(k) for k in ("previous", "regime", "direction", "reason")}
+            out.append(message("regime_change", data, last["ts"]))
+        return out
+
+    def status_message(self) -> dict[str, Any]:
+        status = _plain(dataclasses.asdict(self.engine.status()))
+        return message("status", status, status.get("last_bar_time"))
+
+    def poll(self) -> list[dict[str, Any]]:
+        """The engine's status now (cheap: a few fields under the engine's lock)."""
+        return [self.status_message()]
+
+    def halt(self, reason: str) -> None:
+        self.engine.halt(reason)
+
+    def resume(self) -> None:
+        self.engine.resume()
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None

@@ -1,0 +1,253 @@
+"""HTML and SVG for the dashboard's widgets, as pure functions of plain values.
+
+Kept apart from the widgets so the formatting is testable without a kernel and cheap enough to
+run a few times a second. Every string from the engine is escaped before it reaches HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from transmission.plots import REGIME_COLOURS, regime_label
+
+ARROWS = {"up": "▲", "down": "▼"}
+GOOD, BAD, MUTED = "#1b7f3b", "#b3261e", "#6b6b6b"
+
+
+def fmt_time(value: str | None, with_date: bool = True) -> str:
+    """An ISO timestamp in exchange time as `Mon 11-20 10:35` (or `10:35`); '-' when unknown."""
+    if not value:
+        return "-"
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        return escape(str(value))
+    return when.strftime("%a %m-%d %H:%M" if with_date else "%H:%M")
+
+
+def fmt_r(value: float | None, signed: bool = True) -> str:
+    if value is None or not np.isfinite(value):
+        return "-"
+    return f"{value:+.2f}R" if signed else f"{value:.2f}R"
+
+
+def fmt_ratio(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def fmt_pct(value: float | None) -> str:
+    return "-" if value is None or not np.isfinite(value) else f"{value:.0%}"
+
+
+def r_colour(value: float | None) -> str:
+    if value is None or value == 0:
+        return MUTED
+    return GOOD if value > 0 else BAD
+
+
+def regime_colour(regime: str, direction: str | None) -> str:
+    return REGIME_COLOURS.get(regime_label(regime, direction), REGIME_COLOURS["NO_TRADE"])
+
+
+def regime_badge_html(
+    regime: str, direction: str | None, since: str | None, strategy: str | None, reason: str
+) -> str:
+    """A coloured pill: regime and direction, since when, the strategy in gear, and why."""
+    colour = regime_colour(regime, direction)
+    arrow = ARROWS.get(direction or "", "")
+    name = escape(f"{regime} {arrow}".strip())
+    gear = escape(strategy) if strategy else "standing aside"
+    return (
+        f'<div class="tm-regime" data-regime="{escape(regime)}" '
+        f'data-direction="{escape(direction or "")}" title="{escape(reason)}" '
+        f'style="display:flex;align-items:center;gap:12px">'
+        f'<span class="tm-regime-name" style="background:{colour};color:white;'
+        f"padding:6px 16px;border-radius:16px;font-weight:700;font-size:1.35em;"
+        f'letter-spacing:0.04em">{name}</span>'
+        f'<span style="line-height:1.3"><b>since</b> {fmt_time(since)}<br>'
+        f"<b>gear</b> {gear}</span></div>"
+    )
+
+
+def can_trade_html(can_trade: bool | None, reason: str | None, system_state: str) -> str:
+    if can_trade is None:
+        text, colour = "waiting for the engine", MUTED
+    elif can_trade:
+        text, colour = "CAN TRADE", GOOD
+    else:
+        text, colour = f"BLOCKED: {reason or 'a tripwire holds'}", BAD
+    halted = ' <span style="color:#b3261e">(halted)</span>' if system_state == "halted" else ""
+    return (
+        f'<div class="tm-can-trade" data-can-trade="{str(can_trade).lower()}" '
+        f'style="font-weight:700;color:{colour}">● {escape(text)}{halted}</div>'
+    )
+
+
+def loss_gauge(pnl_r: float, limit_r: float) -> tuple[float, str]:
+    """Share of a loss limit used (0 to 1) and its bar style (success, warning, danger)."""
+    if limit_r <= 0:
+        raise ValueError(f"a loss limit must be positive R, got {limit_r}")
+    used = min(max(-pnl_r / limit_r, 0.0), 1.0)
+    style = "success" if used < 0.5 else "warning" if used < 0.8 else "danger"
+    return used, style
+
+
+def gauge_label(name: str, pnl_r: float, limit_r: float) -> str:
+    used, _ = loss_gauge(pnl_r, limit_r)
+    return f"{name} {fmt_r(pnl_r)} of −{limit_r:g}R ({used:.0%})"
+
+
+def tripwires_html(wires: Iterable[Any]) -> str:
+    """Each tripwire's state, the tripped ones first."""
+    rows = sorted(wires, key=lambda w: (not w.tripped, w.rule, w.strategy or ""))
+    if not rows:
+        return '<div class="tm-tripwires" style="color:#6b6b6b">no tripwire has reported yet</div>'
+    cells = []
+    for wire in rows:
+        colour = BAD if wire.tripped else GOOD
+        state = "TRIPPED" if wire.tripped else "ok"
+        until = f" until {escape(str(wire.until))}" if wire.tripped and wire.until else ""
+        reason = escape(wire.reason) if wire.tripped else ""
+        cells.append(
+            f'<tr class="tm-tripwire" data-rule="{escape(wire.rule)}" '
+            f'data-tripped="{str(wire.tripped).lower()}">'
+            f"<td>{escape(wire.rule)}</td><td>{escape(wire.strategy or 'all')}</td>"
+            f'<td style="color:{colour};font-weight:600">{state}</td>'
+            f"<td>{reason}{until}</td></tr>"
+        )
+    return (
+        '<table class="tm-tripwires" style="border-collapse:collapse;font-size:0.9em;width:100%">'
+        "<tr><th align=left>tripwire</th><th align=left>strategy</th><th align=left>state</th>"
+        "<th align=left>reason</th></tr>" + "".join(cells) + "</table>"
+    )
+
+
+def equity_svg(equity: Sequence[float] | np.ndarray, width: int = 560, height: int = 150) -> str:
+    """A cumulative-R line from 0 through each trade, with the zero line; at most 600 points."""
+    values = np.concatenate(([0.0], np.asarray(equity, dtype=float)))
+    if len(values) > 600:
+        values = values[np.linspace(0, len(values) - 1, 600).round().astype(int)]
+    low, high = min(float(values.min()), -1.0), max(float(values.max()), 1.0)
+    pad = 6
+    xs = np.linspace(pad, width - pad, len(values)) if len(values) > 1 else np.array([pad])
+    ys = pad + (high - values) / (high - low) * (height - 2 * pad)
+    zero = pad + high / (high - low) * (height - 2 * pad)
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+    colour = r_colour(float(values[-1]))
+    return (
+        f'<svg class="tm-equity-svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
+        f'<rect width="{width}" height="{height}" fill="#fafafa" stroke="#dddddd"/>'
+        f'<line x1="{pad}" x2="{width - pad}" y1="{zero:.1f}" y2="{zero:.1f}" '
+        f'stroke="#999999" stroke-dasharray="4 3"/>'
+        f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>'
+        f'<text x="{pad + 2}" y="{pad + 10}" font-size="10" fill="#666">{high:+.1f}R</text>'
+        f'<text x="{pad + 2}" y="{height - pad - 2}" font-size="10" fill="#666">{low:+.1f}R</text>'
+        "</svg>"
+    )
+
+
+def metrics_html(figures: dict[str, Any], window: int) -> str:
+    """Rolling profit factor, E[R], win rate and its Wilson lower bound, with totals."""
+    n = figures.get("window_trades") or 0
+    pf = figures.get("profit_factor")
+    pf_text = "∞" if figures.get("profit_factor_infinite") else fmt_ratio(pf)
+    rows = [
+        ("profit factor", pf_text, r_colour(None if pf is None else pf - 1.0)),
+        ("E[R]", fmt_r(figures.get("expected_r")), r_colour(figures.get("expected_r"))),
+        ("win rate", fmt_pct(figures.get("win_rate")), MUTED),
+        ("Wilson lower bound", fmt_pct(figures.get("win_rate_wilson_lb")), MUTED),
+        (
+            "avg win / loss",
+            f"{fmt_r(figures.get('avg_win_r'))} / {fmt_r(figures.get('avg_loss_r'))}",
+            MUTED,
+        ),
+    ]
+    body = "".join(
+        f'<tr><td>{name}</td><td class="tm-metric" data-metric="{name}" '
+        f'style="text-align:right;font-weight:600;color:{colour}">{value}</td></tr>'
+        for name, value, colour in rows
+    )
+    return (
+        f'<div class="tm-metrics"><div style="color:#6b6b6b;font-size:0.9em">last {n} of '
+        f"{window}-trade window</div>"
+        f'<table style="border-collapse:collapse;width:100%">{body}</table></div>'
+    )
+
+
+TRADE_COLUMNS = (
+    ("exit", "timestamp_exit"),
+    ("side", "trade_type"),
+    ("strategy", "strategy_used"),
+    ("regime", "regime"),
+    ("entry", "entry_price"),
+    ("exit px", "exit_price"),
+    ("contracts", "contracts"),
+    ("R", "result_r"),
+    ("why", "exit_reason"),
+)
+
+
+def _cell(key: str, value: Any) -> str:
+    if key == "timestamp_exit":
+        return fmt_time(value)
+    if key == "result_r":
+        number = None if value is None else float(value)
+        return f'<span style="color:{r_colour(number)};font-weight:600">{fmt_r(number)}</span>'
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return escape("-" if value is None else str(value))
+
+
+def trades_html(trades: Sequence[dict[str, Any]], open_position: dict[str, Any] | None) -> str:
+    """Newest trades first, with the open position (if any) above them."""
+    head = "".join(f"<th align=left>{name}</th>" for name, _ in TRADE_COLUMNS)
+    rows = []
+    if open_position:
+        p = open_position
+        rows.append(
+            f'<tr class="tm-open-position" style="background:#fff7e0">'
+            f"<td>open since {fmt_time(p.get('timestamp_entry'))}</td>"
+            f"<td>{escape(str(p.get('trade_type', '')))}</td>"
+            f"<td>{escape(str(p.get('strategy_used', '')))}</td>"
+            f"<td>{escape(str(p.get('regime', '')))}</td>"
+            f"<td>{_cell('entry_price', p.get('entry_price'))}</td>"
+            f"<td>stop {_cell('stop_price', p.get('stop_price'))}</td>"
+            f"<td>{escape(str(p.get('contracts', '')))}</td>"
+            f"<td>target {_cell('target_price', p.get('target_price'))}</td><td></td></tr>"
+        )
+    for trade in trades:
+        cells = "".join(f"<td>{_cell(key, trade.get(key))}</td>" for _, key in TRADE_COLUMNS)
+        rows.append(
+            f'<tr class="tm-trade" data-trade-id="{escape(str(trade["trade_id"]))}">{cells}</tr>'
+        )
+    if not rows:
+        rows.append(
+            f'<tr><td colspan="{len(TRADE_COLUMNS)}" style="color:#6b6b6b">no trades yet</td></tr>'
+        )
+    return (
+        '<table class="tm-trades" style="border-collapse:collapse;width:100%;font-size:0.9em">'
+        f"<tr>{head}</tr>{''.join(rows)}</table>"
+    )
+
+
+def status_line_html(
+    symbol: str | None,
+    run_id: str | None,
+    last_bar_time: str | None,
+    bars_processed: int,
+    connection: str,
+    source: str,
+) -> str:
+    colour = GOOD if connection == "connected" else BAD if connection == "disconnected" else MUTED
+    return (
+        f'<div class="tm-status" style="color:#444;font-size:0.9em">'
+        f"<b>{escape(symbol or '-')}</b> · last bar {fmt_time(last_bar_time)} · "
+        f"{bars_processed:,} bars · run {escape(run_id or '-')} · {escape(source)} · "
+        f'<span style="color:{colour}">{escape(connection)}</span></div>'
+    )

@@ -1,0 +1,319 @@
+"""What the dashboard knows, and how each message changes it (pure: no widgets, no threads).
+
+Every input is a message `{"type", "timestamp", "data"}`: the engine's events as the WebSocket
+sends them (`Event.to_message()`), and a few snapshot types the feeds make from the REST routes
+or the engine's own methods:
+
+| type | data |
+|---|---|
+| `status` | the system status (GET /api/system/status, or `LiveEngine.status()`) |
+| `risk` | `{"can_trade", "risk_reason", "tripwires": [{rule, strategy, tripped, reason, until}]}` |
+| `trades` | `{"trades": [...], "total": n}`: recent closed trades, any order |
+| `connection` | `{"state": "connecting" / "connected" / "disconnected", "detail"}` |
+| `notice` | `{"message"}`: something the user should read (a failed halt, a lost connection) |
+
+`MonitorState.apply` never raises on a malformed message: it counts it and moves on, because
+one bad message must not freeze a trader's screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+EXCHANGE_TZ = ZoneInfo("America/New_York")
+
+SNAPSHOT_TYPES = ("status", "risk", "trades", "connection", "notice")
+STATUS_FIELDS = (
+    "run_id",
+    "symbol",
+    "system_state",
+    "active_strategy",
+    "daily_pnl_r",
+    "weekly_pnl_r",
+    "current_r",
+    "consecutive_red_days",
+    "can_trade",
+    "risk_reason",
+    "last_bar_time",
+    "bars_processed",
+    "open_position",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tripwire:
+    rule: str
+    strategy: str | None
+    tripped: bool
+    reason: str
+    until: str | None
+
+
+@dataclass
+class MonitorState:
+    """The dashboard's picture of one engine; `version` moves whenever something changes."""
+
+    keep_trades: int = 5000
+    run_id: str | None = None
+    symbol: str | None = None
+    system_state: str = "unknown"
+    regime: str = "NO_TRADE"
+    direction: str | None = None
+    regime_since: str | None = None
+    regime_reason: str = ""
+    active_strategy: str | None = None
+    can_trade: bool | None = None
+    risk_reason: str | None = None
+    daily_pnl_r: float = 0.0
+    weekly_pnl_r: float = 0.0
+    current_r: float = 0.0
+    consecutive_red_days: int = 0
+    last_bar_time: str | None = None
+    bars_processed: int = 0
+    open_position: dict[str, Any] | None = None
+    last_signal: dict[str, Any] | None = None
+    tripwires: dict[tuple[str, str | None], Tripwire] = field(default_factory=dict)
+    trades: dict[str, dict[str, Any]] = field(default_factory=dict)
+    trades_total: int = 0
+    connection: str = "connecting"
+    notice: str | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+    version: int = 0
+    trades_version: int = 0
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def closed_trades(self) -> list[dict[str, Any]]:
+        """Known closed trades, oldest first (exit time, then id)."""
+        return sorted(self.trades.values(), key=_exit_order)
+
+    def result_r(self) -> np.ndarray:
+        """Results of the known closed trades in R, oldest first (for equity and metrics)."""
+        values = [_float(t.get("result_r")) for t in self.closed_trades()]
+        return np.array([v for v in values if v is not None], dtype=np.float64)
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def apply(self, message: dict[str, Any]) -> bool:
+        """Fold one message in; True when the state changed."""
+        before = self.version
+        kind = message.get("type") if isinstance(message, dict) else None
+        data = message.get("data") if isinstance(message, dict) else None
+        handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
+        if handler is None or not isinstance(data, dict):
+            self.counts["ignored"] += 1
+            return False
+        self.counts[str(kind)] += 1
+        try:
+            handler(self, data, message.get("timestamp"))
+        except (KeyError, TypeError, ValueError) as exc:
+            # A message we cannot read is logged and skipped, never fatal.
+            log.warning("skipped a malformed %s message: %s", kind, exc)
+            self.counts["malformed"] += 1
+        return self.version != before
+
+    def set(self, **values: Any) -> None:
+        """Assign fields, moving `version` only for real changes."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+                self.version += 1
+
+    def add_trades(self, trades: list[dict[str, Any]]) -> int:
+        """Merge closed trades by id (a trade seen twice counts once); returns how many were new."""
+        new = 0
+        for trade in trades:
+            trade_id = str(trade["trade_id"])
+            if trade_id not in self.trades:
+                new += 1
+            if self.trades.get(trade_id) != trade:
+                self.trades[trade_id] = trade
+                self.version += 1
+                self.trades_version += 1
+        if len(self.trades) > self.keep_trades:
+            for trade in self.closed_trades()[: len(self.trades) - self.keep_trades]:
+                del self.trades[trade["trade_id"]]
+        return new
+
+
+def _exit_order(trade: dict[str, Any]) -> tuple[str, str]:
+    return (str(trade.get("timestamp_exit") or ""), str(trade["trade_id"]))
+
+
+def position_fields(position: dict[str, Any]) -> dict[str, Any]:
+    """A status's open position in a trade's field names: the engine's own (the broker's order
+    and fill) or the API's (`strategy`, `entry_time`)."""
+    order = position.get("order")
+    if not isinstance(order, dict):
+        out = dict(position)
+        if "strategy" in out:
+            out.setdefault("strategy_used", out.pop("strategy"))
+        if "entry_time" in out:
+            out.setdefault("timestamp_entry", out.pop("entry_time"))
+        return out
+    entry_ns = position.get("entry_ns")
+    entry = (
+        datetime.fromtimestamp(entry_ns / 1e9, tz=EXCHANGE_TZ).isoformat()
+        if isinstance(entry_ns, int)
+        else None
+    )
+    return {
+        "trade_type": "Long" if order.get("side", 0) > 0 else "Short",
+        "strategy_used": order.get("strategy"),
+        "regime": order.get("regime"),
+        "contracts": order.get("contracts"),
+        "entry_price": position.get("entry_price"),
+        "stop_price": order.get("stop"),
+        "target_price": order.get("target"),
+        "timestamp_entry": entry,
+    }
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _on_connected(state: MonitorState, data: dict[str, Any], _: Any) -> None:
+    state.set(connection="connected", run_id=data.get("run_id") or state.run_id)
+
+
+def _on_regime_change(state: MonitorState, data: dict[str, Any], timestamp: Any) -> None:
+    state.set(
+        regime=str(data["regime"]),
+        direction=data.get("direction"),
+        regime_since=timestamp,
+        regime_reason=str(data.get("reason") or ""),
+        active_strategy=data.get("active_strategy", state.active_strategy),
+    )
+
+
+def _on_signal(state: MonitorState, data: dict[str, Any], timestamp: Any) -> None:
+    state.set(last_signal={**data, "timestamp": timestamp})
+
+
+def _on_risk_update(state: MonitorState, data: dict[str, Any], _: Any) -> None:
+    rule = str(data["rule"])
+    strategy = data.get("strategy")
+    tripped = data["event"] == "trip"
+    wire = Tripwire(rule, strategy, tripped, str(data.get("reason") or ""), data.get("until"))
+    if state.tripwires.get((rule, strategy)) != wire:
+        state.tripwires[(rule, strategy)] = wire
+        state.version += 1
+    state.set(
+        can_trade=bool(data["can_trade"]),
+        risk_reason=data.get("risk_reason"),
+        daily_pnl_r=_float(data.get("daily_pnl_r")) or 0.0,
+        weekly_pnl_r=_float(data.get("weekly_pnl_r")) or 0.0,
+    )
+
+
+def _on_trade_execution(state: MonitorState, data: dict[str, Any], _: Any) -> None:
+    if data["action"] == "entry":
+        state.set(open_position=dict(data))
+        return
+    result = _float(data.get("result_r"))
+    if state.add_trades([dict(data)]):
+        state.set(
+            trades_total=state.trades_total + 1,
+            current_r=state.current_r + (result or 0.0),
+        )
+    # The engine holds one position at a time: an exit closes whatever is open.
+    state.set(open_position=None)
+
+
+def _on_status(state: MonitorState, data: dict[str, Any], _: Any) -> None:
+    values = {name: data[name] for name in STATUS_FIELDS if name in data}
+    if "open_position" in values:
+        position = values.pop("open_position")
+        if position is None:
+            values["open_position"] = None
+        elif state.open_position is None:
+            values["open_position"] = position_fields(position)
+        # else: keep the entry event's fuller picture of the same position
+    for name in ("daily_pnl_r", "weekly_pnl_r", "current_r"):
+        if name in values:
+            values[name] = _float(values[name]) or 0.0
+    regime = data.get("current_regime")
+    if regime is not None:
+        same = regime == state.regime
+        direction = data.get("regime_direction", state.direction if same else None)
+        if (regime, direction) != (state.regime, state.direction):
+            # A change we have no event for (we attached late or missed it): since unknown.
+            values.update(regime=str(regime), direction=direction, regime_since=None)
+    state.set(**values)
+
+
+def _on_risk(state: MonitorState, data: dict[str, Any], _: Any) -> None:
+    wires = data.get("tripwires", data.get("rules", []))
+    current = {}
+    for item in wires:
+        rule = str(item.get("rule") or item["name"])
+        wire = Tripwire(
+            rule,
+            item.get("strategy"),
+            bool(item["tripped"]),
+            str(item.get("reason") or ""),
+            item.get("until"),
+        )
+        current[(rule, wire.strategy)] = wire
+    if current != state.tripwires:
+        state.tripwires = current
+        state.version += 1
+    if "can_trade" in data:
+        state.set(can_trade=bool(data["can_trade"]))
+    if "risk_reason" in data:
+        state.set(risk_reason=data["risk_reason"])
+
+
+def _on_trades(state: MonitorState, data: dict[str, Any], _: Any) -> None:
+    trades = [t for t in data["trades"] if t.get("timestamp_exit")]
+    new = state.add_trades(trades)
+    total = int(data.get("total", len(trades)))
+    state.set(trades_total=max(state.trades_total + new, total))
+
+
+def _on_connection(state: MonitorState, data: dict[str, Any], _: Any) -> None:
+    state.set(connection=str(data["state"]))
+    if data.get("detail"):
+        state.set(notice=str(data["detail"]))
+
+
+def _on_notice(state: MonitorState, data: dict[str, Any], _: Any) -> None:
+    state.set(notice=str(data["message"]))
+
+
+def _ignore(state: MonitorState, data: dict[str, Any], _: Any) -> None:
+    pass
+
+
+_HANDLERS = {
+    "connected": _on_connected,
+    "regime_change": _on_regime_change,
+    "signal": _on_signal,
+    "risk_update": _on_risk_update,
+    "trade_execution": _on_trade_execution,
+    "status": _on_status,
+    "risk": _on_risk,
+    "trades": _on_trades,
+    "connection": _on_connection,
+    "notice": _on_notice,
+    "pong": _ignore,
+    "ping": _ignore,
+}
+
+
+def message(kind: str, data: dict[str, Any], timestamp: str | None = None) -> dict[str, Any]:
+    """A message in the WebSocket's shape (for the snapshot types the feeds make)."""
+    return {"type": kind, "timestamp": timestamp, "data": data}
