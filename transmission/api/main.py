@@ -20,7 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from transmission.api import errors
 from transmission.api.routes import metrics, signals, system, trades
 from transmission.api.security import RemoteGuard, generate_token
-from transmission.api.state import AppState, open_state
+from transmission.api.state import AppState, open_state, preflight
 from transmission.api.websocket import router as websocket_router
 from transmission.settings import Settings, SettingsError, load_settings
 
@@ -96,6 +96,7 @@ def _announce(state: AppState) -> None:
 def run_server(*, reload: bool = False, **overrides: Any) -> None:
     """Serve with uvicorn; `overrides` are settings (db, host, port, feed, data, speed, ...)."""
     settings = load_settings(**overrides)
+    preflight(settings)
     if reload:
         # The reloader imports the app in a fresh process: settings travel in the environment.
         for key, value in overrides.items():

@@ -14,13 +14,15 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from fastapi.concurrency import run_in_threadpool
 
 from transmission.api.security import RateLimiter
 from transmission.api.websocket import ConnectionManager
 from transmission.config import load_config
-from transmission.engine.feeds import from_file, from_simulator
+from transmission.engine.feeds import from_file, from_simulator, replay
 from transmission.engine.live import LiveEngine
+from transmission.engine.runner import EngineRun
 from transmission.journal import Journal, open_reader
 from transmission.journal.store import first_row
 from transmission.settings import Settings
@@ -96,6 +98,7 @@ class AppState:
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.manager.start(loop)
         if self.engine is not None:
+            self.manager.run_id = self.engine.run_id
             self._unsubscribe = self.manager.attach(self.engine.bus)
             self.engine.start()
 
@@ -139,6 +142,22 @@ def open_state(
     )
 
 
+def preflight(settings: Settings) -> None:
+    """Fail before serving, with a clear message, when the settings cannot work."""
+    if settings.feed == "none":
+        if not settings.db.is_file():
+            raise ValueError(
+                f"no journal at {settings.db} to serve: run `transmission backtest` first, "
+                "or serve with an engine (--feed replay)"
+            )
+        return
+    load_config(settings.config, symbol=settings.symbol)
+    if settings.feed == "follow" and settings.data is None:
+        raise ValueError("the follow feed needs a file to follow: set --data (TRANSMISSION_DATA)")
+    if settings.feed == "replay" and settings.data is not None and not settings.data.is_file():
+        raise ValueError(f"replay data file {settings.data} does not exist")
+
+
 def build_engine(settings: Settings, journal: Journal) -> LiveEngine:
     """A LiveEngine on the configured feed: a paced replay of a file or the simulator, or a
     followed file. A replay that already completed in this journal starts over (a demo feed);
@@ -157,7 +176,47 @@ def build_engine(settings: Settings, journal: Journal) -> LiveEngine:
     else:
         source = from_simulator(settings.simulate_days, config.symbol, seed=settings.seed)
     engine = LiveEngine(journal, config, source=source, speed=settings.speed)
-    if journal.run_status(engine.run_id) == "completed":
+    status = journal.run_status(engine.run_id)
+    if status == "completed":
         log.info("run %s had completed: replaying its feed from the start", engine.run_id)
         journal.delete_run(engine.run_id)
+    if status is None or status == "completed":
+        fast_forward(engine, source.bars)
     return engine
+
+
+FAST_FORWARD_TO = (9 * 60, 9 * 60 + 30)  # ET minutes: the half hour before the RTH open
+
+
+def fast_forward(engine: LiveEngine, bars: pd.DataFrame) -> int:
+    """Run a fresh replay unpaced up to the half hour before its first RTH open.
+
+    A paced demo would otherwise spend its first quarter of an hour (at 60x) on the overnight
+    session, where no regime is set. The bars go through the same engine run (same run id,
+    journal and checkpoint), so the LiveEngine resumes from there as after a restart; their
+    events are journalled but not broadcast. Returns the number of bars fast-forwarded.
+    """
+    local = bars["ts"].dt.tz_convert("America/New_York")
+    minute = local.dt.hour * 60 + local.dt.minute
+    opening = ((minute >= FAST_FORWARD_TO[0]) & (minute < FAST_FORWARD_TO[1])).to_numpy()
+    if not opening.any():
+        return 0
+    count = int(opening.argmax())
+    if count == 0:
+        return 0
+    live = engine.run
+    run = EngineRun(
+        engine.journal,
+        engine.config,
+        kind=live.kind,
+        dataset=live.dataset,
+        source_identity=str(live.params["source"]),
+        params=live.params,
+        run_id=live.run_id,
+    )
+    run.start()
+    for bar in replay(bars.iloc[:count]):
+        run.orchestrator.on_bar(*bar)
+    run.flush()
+    log.info("fast-forwarded run %s over %d bars to %s", run.run_id, count, local.iloc[count])
+    return count

@@ -23,8 +23,9 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -42,8 +43,11 @@ log = logging.getLogger("transmission.api.websocket")
 MAX_CLIENT_MESSAGE = 4096  # bytes; clients only ever send pings
 
 
+EXCHANGE_TZ = ZoneInfo("America/New_York")
+
+
 def _now() -> datetime:
-    return datetime.now(UTC).astimezone()
+    return datetime.now(EXCHANGE_TZ)
 
 
 def message(kind: str, data: dict[str, Any] | None = None) -> str:
