@@ -41,7 +41,7 @@ class LiveEngine:
         bus: EventBus | None = None,
         clock: Clock | None = None,
         kind: str = "live",
-        flush_every_bars: int = 1,
+        flush_every_bars: int = 500,
     ) -> None:
         if (source is None) == (follow_path is None):
             raise ValueError("a live engine needs exactly one of a bar source or a file to follow")
@@ -72,6 +72,7 @@ class LiveEngine:
             bus=self.bus,
             clock=clock or WallClock(),
             snapshot_every_s=self.config.journal.snapshot_every_seconds,
+            flush_on_events=True,
         )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

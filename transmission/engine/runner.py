@@ -48,7 +48,13 @@ class RunSummary:
 
 
 class EngineRun:
-    """One run of the engine on one journal (`kind`: backtest, serve, notebook...)."""
+    """One run of the engine on one journal (`kind`: backtest, serve, notebook...).
+
+    Rows are committed with a checkpoint every `journal.flush_every_bars` bars; with
+    `flush_on_events` (live runs) also at once after any bar that produced an event, so every
+    signal, fill, trade and risk event is durable within its bar. Bars between checkpoints are
+    not at risk: a restart replays them from the source to the same result.
+    """
 
     def __init__(
         self,
@@ -63,8 +69,10 @@ class EngineRun:
         clock: Clock | None = None,
         run_id: str | None = None,
         snapshot_every_s: float | None = None,
+        flush_on_events: bool = False,
     ) -> None:
         self.journal = journal
+        self.flush_on_events = flush_on_events
         self.config = config
         self.dataset = dataset
         self.run_id = run_id or run_id_for(kind, source_identity, config)
@@ -118,7 +126,9 @@ class EngineRun:
         if store_bar:
             self.recorder.add_bar(self.dataset, self.config.symbol, bar)
         self._since_flush += 1
-        if self._since_flush >= self.config.journal.flush_every_bars:
+        if self._since_flush >= self.config.journal.flush_every_bars or (
+            self.flush_on_events and self.recorder.batch.has_events
+        ):
             self.flush()
 
     def flush(self, *, snapshot: bool = False) -> None:

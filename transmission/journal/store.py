@@ -75,6 +75,11 @@ class JournalBatch:
     def __len__(self) -> int:
         return sum(len(rows) for rows in self.rows.values())
 
+    @property
+    def has_events(self) -> bool:
+        """Whether rows other than bars wait (a live engine commits those at once)."""
+        return any(rows for table, rows in self.rows.items() if table != "bars")
+
     def clear(self) -> None:
         for rows in self.rows.values():
             rows.clear()
