@@ -7,10 +7,17 @@ Two layers, kept apart on purpose:
 - the *gate* (outside 09:35 to 15:45 ET, warm-up, stale data) forces NO_TRADE at once, because it
   is a safety rule, not a market reading. When the gate opens, the market regime already holds.
 The effective regime is NO_TRADE while gated, else the market regime (NO_TRADE until one holds).
+
+Research and replays take the market layer of a whole history at once (`market_track`): with the
+dwell rule, the market regime at bar i is the rule outcome of the last warm bar j <= i that ends a
+run of `dwell_bars` equal outcomes over the warm bars (a bar where no rule matches breaks a run).
+That is what the bar-by-bar state machine holds; tests/core/regime/test_classify_frame.py checks
+the two agree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +70,25 @@ def classify_bar(f: Any, close: float, cfg: RegimeConfig) -> tuple[str, str | No
     return None
 
 
+def _gate(warm: bool, stale: bool, in_window: bool) -> str:
+    """Why the safety gate holds the effective regime at NO_TRADE ("" when it does not)."""
+    if not warm:
+        return "warm-up"
+    if stale:
+        return "stale feed"
+    if not in_window:
+        return "outside trading window"
+    return ""
+
+
+def _in_window(cfg: RegimeConfig, bar_end_ns: int, rth_open_ns: int, rth_close_ns: int) -> bool:
+    if rth_close_ns <= rth_open_ns:
+        return False
+    start = rth_open_ns + cfg.window_open_minutes * 60_000_000_000
+    end = rth_close_ns - cfg.window_close_minutes * 60_000_000_000
+    return start <= bar_end_ns <= end
+
+
 class RegimeClassifier:
     """Bar-by-bar regime state machine; pure apart from its own state."""
 
@@ -85,11 +111,7 @@ class RegimeClassifier:
 
     def in_window(self, bar_end_ns: int, rth_open_ns: int, rth_close_ns: int) -> bool:
         """Whether a bar closing at `bar_end_ns` lies in the day's trading window."""
-        if rth_close_ns <= rth_open_ns:
-            return False
-        start = rth_open_ns + self.cfg.window_open_minutes * 60_000_000_000
-        end = rth_close_ns - self.cfg.window_close_minutes * 60_000_000_000
-        return start <= bar_end_ns <= end
+        return _in_window(self.cfg, bar_end_ns, rth_open_ns, rth_close_ns)
 
     def update(
         self, f: Any, close: float, *, in_window: bool, stale: bool
@@ -97,14 +119,7 @@ class RegimeClassifier:
         """Feed one closed signal bar; returns the transition when the effective regime changes."""
         if f.warm:
             self._update_market(f, close)
-        if not f.warm:
-            gate = "warm-up"
-        elif stale:
-            gate = "stale feed"
-        elif not in_window:
-            gate = "outside trading window"
-        else:
-            gate = ""
+        gate = _gate(f.warm, stale, in_window)
         if gate or self._market is None:
             new: tuple[str, str | None] = (NO_TRADE, None)
             reason = gate or "no regime has held yet"
@@ -135,19 +150,161 @@ class RegimeClassifier:
             self._candidate, self._count = None, 0
 
 
+# Market regimes as small integer codes: 0 means no rule matched (or none has held yet).
+MARKET_KEYS: tuple[tuple[str, str | None], ...] = (
+    (NO_TRADE, None),
+    ("TREND", "up"),
+    ("TREND", "down"),
+    ("RANGE", None),
+    ("VOLATILE", None),
+)
+_NAMES = np.array([key[0] for key in MARKET_KEYS], dtype=object)
+_DIRECTIONS = np.array([key[1] for key in MARKET_KEYS], dtype=object)
+_RULE_COLUMNS = ("atr_pct", "adx", "er", "chop", "plus_di", "minus_di", "vwap", "warm")
+
+
+def classify_codes(
+    features: Mapping[str, Any], close: np.ndarray, cfg: RegimeConfig | None = None
+) -> np.ndarray:
+    """`classify_bar` on every bar at once: int8 codes into MARKET_KEYS (0: no rule matched)."""
+    cfg = cfg or RegimeConfig()
+    atr_pct, adx, er, chop, plus_di, minus_di, vwap = (
+        np.asarray(features[name], dtype=np.float64) for name in _RULE_COLUMNS[:-1]
+    )
+    close = np.asarray(close, dtype=np.float64)
+    # The same comparisons as classify_bar, in its order; a NaN fails every one, as it does there.
+    trend = (adx >= cfg.trend_adx) & (er >= cfg.trend_er)
+    conditions = [
+        atr_pct >= cfg.volatile_atr_pct,
+        trend & (plus_di > minus_di) & (close > vwap),
+        trend & (minus_di > plus_di) & (close < vwap),
+        (adx <= cfg.range_adx) & ((chop >= cfg.range_chop) | (er <= cfg.range_er)),
+    ]
+    return np.select(conditions, [4, 1, 2, 3], 0).astype(np.int8)
+
+
+@dataclass(frozen=True)
+class MarketTrack:
+    """The market regime a `RegimeClassifier` holds after each bar of a history.
+
+    `code` indexes MARKET_KEYS (0: none has held yet); `since` is the bar at which that regime
+    became active (-1 when none has), whose rule outcome gives its reason.
+    """
+
+    code: np.ndarray
+    since: np.ndarray
+
+
+def market_track(
+    features: Mapping[str, Any], close: np.ndarray, cfg: RegimeConfig | None = None
+) -> MarketTrack:
+    """The market layer of the classifier (rules, hysteresis, dwell) over a whole history."""
+    cfg = cfg or RegimeConfig()
+    raw = classify_codes(features, close, cfg)
+    n = len(raw)
+    warm_rows = np.flatnonzero(np.asarray(features["warm"], dtype=bool))
+    codes = raw[warm_rows]
+    position = np.arange(len(codes))
+    # Runs of equal codes over the warm bars; a regime holds from the bar that completes a run
+    # of `dwell_bars` of it (a run of the regime already held changes nothing, so it may "fire").
+    starts = np.ones(len(codes), dtype=bool)
+    starts[1:] = codes[1:] != codes[:-1]
+    run_length = position - np.maximum.accumulate(np.where(starts, position, 0)) + 1
+    fires = (codes != 0) & (run_length >= max(cfg.dwell_bars, 1))
+    last_fire = np.maximum.accumulate(np.where(fires, position, -1))
+    held = np.where(last_fire >= 0, codes[np.maximum(last_fire, 0)], 0).astype(np.int8)
+    changed = np.ones(len(held), dtype=bool)
+    changed[1:] = held[1:] != held[1:]
+    activated = np.maximum.accumulate(np.where(changed & (held != 0), position, -1))
+    since_warm = np.where(activated >= 0, warm_rows[np.maximum(activated, 0)], -1)
+    # Bars that are not warm leave the market regime as it was: carry the last warm bar's.
+    last_warm = np.searchsorted(warm_rows, np.arange(n), side="right") - 1
+    code = np.where(last_warm >= 0, held[np.maximum(last_warm, 0)] if len(held) else 0, 0)
+    since = np.where(last_warm >= 0, since_warm[np.maximum(last_warm, 0)] if len(held) else -1, -1)
+    return MarketTrack(code.astype(np.int8), since.astype(np.int64))
+
+
 class _Row:
-    """Attribute view of one row of a feature frame (the classifier reads attributes)."""
+    """Attribute view of one bar of feature columns (the rules read attributes)."""
 
-    __slots__ = ("_values",)
+    __slots__ = ("_columns", "_i")
 
-    def __init__(self, values: dict[str, Any]) -> None:
-        self._values = values
+    def __init__(self, columns: Mapping[str, Any], i: int) -> None:
+        self._columns = columns
+        self._i = i
 
     def __getattr__(self, name: str) -> Any:
         try:
-            return self._values[name]
+            value = self._columns[name][self._i]
         except KeyError:
             raise AttributeError(name) from None
+        return value.item() if isinstance(value, np.generic) else value
+
+
+def market_reason(
+    features: Mapping[str, Any], close: np.ndarray, since: int, cfg: RegimeConfig | None = None
+) -> str:
+    """The reason the classifier gives for a market regime that became active at bar `since`."""
+    cfg = cfg or RegimeConfig()
+    outcome = classify_bar(_Row(features, since), float(close[since]), cfg)
+    if outcome is None:
+        raise ValueError(f"bar {since} matches no regime rule: it cannot have activated one")
+    return f"{outcome[2]} for {max(cfg.dwell_bars, 1)} bars"
+
+
+class TrackedRegimeClassifier:
+    """`RegimeClassifier` for replays: the market layer read from a precomputed `MarketTrack`.
+
+    Fed the same bars in the same order, it returns the same transitions; the safety gate (warm-up,
+    stale data, trading window) is still applied bar by bar, since stale data is only known then.
+    """
+
+    __slots__ = ("_close", "_code", "_effective", "_features", "_i", "_since", "cfg")
+
+    def __init__(
+        self, cfg: RegimeConfig | None, features: Mapping[str, Any], close: np.ndarray
+    ) -> None:
+        self.cfg = cfg or RegimeConfig()
+        track = market_track(features, close, self.cfg)
+        self._features = features
+        self._close = close
+        self._code: list[int] = track.code.tolist()
+        self._since: list[int] = track.since.tolist()
+        self._i = 0
+        self._effective: tuple[str, str | None] = (NO_TRADE, None)
+
+    @property
+    def regime(self) -> str:
+        return self._effective[0]
+
+    @property
+    def direction(self) -> str | None:
+        return self._effective[1]
+
+    def in_window(self, bar_end_ns: int, rth_open_ns: int, rth_close_ns: int) -> bool:
+        """Whether a bar closing at `bar_end_ns` lies in the day's trading window."""
+        return _in_window(self.cfg, bar_end_ns, rth_open_ns, rth_close_ns)
+
+    def update(
+        self, f: Any, close: float, *, in_window: bool, stale: bool
+    ) -> RegimeTransition | None:
+        """Take the next bar of the track; returns the transition when the regime changes."""
+        i = self._i
+        if i >= len(self._code):
+            raise IndexError(f"the regime track holds {len(self._code)} bars; bar {i} was asked")
+        self._i = i + 1
+        code = self._code[i]
+        gate = _gate(f.warm, stale, in_window)
+        new = MARKET_KEYS[0] if gate or code == 0 else MARKET_KEYS[code]
+        if new == self._effective:
+            return None
+        if gate or code == 0:
+            reason = gate or "no regime has held yet"
+        else:
+            reason = market_reason(self._features, self._close, self._since[i], self.cfg)
+        previous = self._effective[0]
+        self._effective = new
+        return RegimeTransition(previous, new[0], new[1], reason)
 
 
 def classify_frame(
@@ -160,22 +317,25 @@ def classify_frame(
 
     Returns columns regime, direction (None unless TREND) for each bar, as of its close.
     """
-    classifier = RegimeClassifier(cfg)
-    end_ns = bars["ts"].dt.as_unit("ns").astype("int64").to_numpy() + bar_minutes * 60_000_000_000
-    rth_open = bars["rth_open"].dt.as_unit("ns").astype("int64").to_numpy()
-    rth_close = bars["rth_close"].dt.as_unit("ns").astype("int64").to_numpy()
-    has_rth = bars["rth_open"].notna().to_numpy()
-    closes = bars["close"].to_numpy()
-    columns = list(features.columns)
-    values = features.to_numpy(dtype=object)
-    regimes = np.empty(len(bars), dtype=object)
-    directions = np.empty(len(bars), dtype=object)
-    for i in range(len(bars)):
-        row = _Row(dict(zip(columns, values[i], strict=True)))
-        window = bool(has_rth[i]) and classifier.in_window(
-            int(end_ns[i]), int(rth_open[i]), int(rth_close[i])
-        )
-        classifier.update(row, float(closes[i]), in_window=window, stale=False)
-        regimes[i] = classifier.regime
-        directions[i] = classifier.direction
-    return pd.DataFrame({"regime": regimes, "direction": directions}, index=bars.index)
+    cfg = cfg or RegimeConfig()
+    columns = {name: features[name].to_numpy() for name in _RULE_COLUMNS}
+    track = market_track(columns, bars["close"].to_numpy(dtype=np.float64), cfg)
+    minute = 60_000_000_000
+    end_ns = bars["ts"].dt.as_unit("ns").astype("int64").to_numpy() + bar_minutes * minute
+    has_rth = bars["rth_open"].notna().to_numpy() & bars["rth_close"].notna().to_numpy()
+    rth_open = np.where(has_rth, _ns(bars["rth_open"]), 0)
+    rth_close = np.where(has_rth, _ns(bars["rth_close"]), 0)
+    in_window = (
+        has_rth
+        & (rth_close > rth_open)
+        & (rth_open + cfg.window_open_minutes * minute <= end_ns)
+        & (end_ns <= rth_close - cfg.window_close_minutes * minute)
+    )
+    open_gate = columns["warm"].astype(bool) & in_window
+    code = np.where(open_gate, track.code, 0)
+    return pd.DataFrame({"regime": _NAMES[code], "direction": _DIRECTIONS[code]}, index=bars.index)
+
+
+def _ns(ts: pd.Series) -> np.ndarray:
+    # Via naive UTC so that NaT converts (to int64 min, masked by the caller) instead of raising.
+    return ts.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view(np.int64)

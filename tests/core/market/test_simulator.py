@@ -84,7 +84,7 @@ def test_simulate_starts_at_next_trading_day_after_a_holiday() -> None:
     assert bars["ts"].iloc[-1] == pd.Timestamp("2024-01-02 16:59", tz=ET)
 
 
-def test_simulate_rth_is_tiled_by_regime_segments_of_45_to_150_minutes(
+def test_simulate_rth_is_tiled_by_regime_segments_of_90_to_200_minutes(
     market: SimulatedMarket,
 ) -> None:
     regimes = market.regimes
@@ -97,7 +97,7 @@ def test_simulate_rth_is_tiled_by_regime_segments_of_45_to_150_minutes(
     assert (truth[~bars["in_rth"]] == OVERNIGHT).all()
     rth_segments = regimes[regimes["regime"] != OVERNIGHT]
     minutes = (rth_segments["end"] - rth_segments["start"]).dt.total_seconds() / 60
-    assert minutes.between(45, 150).all()
+    assert minutes.between(90, 200).all()
     assert (regimes["start"].iloc[1:].to_numpy() >= regimes["end"].iloc[:-1].to_numpy()).all()
     days = bars.groupby("trading_day")[["rth_open", "rth_close"]].first()
     rth_minutes = (days["rth_close"] - days["rth_open"]).dt.total_seconds().sum() / 60
