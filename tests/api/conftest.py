@@ -9,6 +9,7 @@ engine events while the tests run.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
@@ -86,7 +87,8 @@ def serving(app: FastAPI, port: int) -> Iterator[Server]:
 
 @dataclass(frozen=True)
 class BacktestJournal:
-    path: Path
+    path: Path  # the live server's journal (its engine writes here too)
+    copy: Path  # the backtest alone, for servers that only read (`--feed none`)
     run_id: str
     trades: int
 
@@ -104,7 +106,9 @@ def backtest_journal(tmp_path_factory: pytest.TempPathFactory) -> BacktestJourna
     with Journal(path) as journal:
         summary = run_source(journal, source, load_config())
         trades = journal.query("SELECT count(*) AS n FROM trades")["n"].iloc[0]
-    return BacktestJournal(path, summary.run_id, int(trades))
+    # DuckDB allows one configuration per file in a process: read-only servers get a copy.
+    copy = shutil.copy(path, path.with_name("copy.duckdb"))
+    return BacktestJournal(path, Path(copy), summary.run_id, int(trades))
 
 
 @pytest.fixture(scope="session")

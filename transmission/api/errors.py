@@ -21,6 +21,7 @@ _CODES = {
     409: "conflict",
     422: "invalid_request",
     429: "rate_limited",
+    500: "internal_error",
 }
 
 

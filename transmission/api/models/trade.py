@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from transmission.journal.queries import TradeFilter
+from transmission.strategies import available
 
 TradeType = Literal["Long", "Short"]
 
@@ -118,8 +119,17 @@ class SignalRequest(BaseModel):
         examples=["vwap_pullback"],
     )
     run_id: str | None = Field(
-        None, description="which run's state to use; default: the running engine, else the latest"
+        None,
+        max_length=200,
+        description="which run's state to use; default: the running engine, else the latest",
     )
+
+    @field_validator("strategy")
+    @classmethod
+    def _known(cls, name: str | None) -> str | None:
+        if name is not None and name not in available():
+            raise ValueError(f"unknown strategy {name!r}: available are {', '.join(available())}")
+        return name
 
 
 class ProposedSignal(BaseModel):
