@@ -1,9 +1,181 @@
-"""Commands added by a later issue (placeholder until then)."""
+"""`report daily`, `report weekly` and `schedule`: papermill reports, on demand or on a schedule."""
 
 from __future__ import annotations
 
+import logging
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
 import typer
+
+from transmission.cli.common import DbOption, console, friendly_errors, out
+from transmission.reports.errors import ReportFailed
+from transmission.settings import load_settings
+
+report_app = typer.Typer(
+    help=(
+        "Daily and weekly reports: the notebook executed with papermill and published as HTML "
+        "without code, as OUT/daily/DAY.ipynb + .html or OUT/weekly/MONDAY.ipynb + .html."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _default_out() -> Path:
+    try:
+        return load_settings().reports_dir
+    except ValueError:
+        return Path("reports")
+
+
+OutOption = Annotated[
+    Path,
+    typer.Option("--out", help="Reports folder (default: TRANSMISSION_REPORTS_DIR or reports).",
+                 default_factory=_default_out),
+]
+WindowOption = Annotated[int, typer.Option(help="Rolling window of the metrics, in trades.")]
+SymbolOption = Annotated[str | None, typer.Option(help="Symbol (default: the run's).")]
+RunOption = Annotated[str | None, typer.Option("--run", help="Run id (default: the latest run).")]
+KernelOption = Annotated[str, typer.Option(help="Jupyter kernel to execute the notebook on.")]
+CellTimeoutOption = Annotated[
+    int, typer.Option("--cell-timeout", help="Seconds a notebook cell may take.")
+]
+StartTimeoutOption = Annotated[
+    int, typer.Option("--start-timeout", help="Seconds the kernel may take to start.")
+]
+TemplateOption = Annotated[
+    Path | None,
+    typer.Option(help="Report notebook to run (default: notebooks/reports/<kind>_report.ipynb)."),
+]
 
 
 def register(app: typer.Typer) -> None:
-    """No commands yet."""
+    app.add_typer(report_app, name="report")
+    app.command(help="Run the daily and weekly reports on their cron schedule (Ctrl-C stops).")(
+        schedule
+    )
+
+
+EXIT_CODES = (
+    " Exit codes: 0 done; 2 bad input, found before any kernel starts; 1 a cell failed (the "
+    "executed notebook is kept, with the error); 75 the kernel did not start (worth a retry)."
+)
+
+
+@report_app.command(help="The daily report of one trading day." + EXIT_CODES)
+def daily(
+    date: Annotated[
+        str | None,
+        typer.Option(help="Trading day, YYYY-MM-DD (default: the last one in the journal)."),
+    ] = None,
+    db: DbOption = ...,  # type: ignore[assignment]
+    out_dir: OutOption = ...,  # type: ignore[assignment]
+    window: WindowOption = 20,
+    symbol: SymbolOption = None,
+    run: RunOption = None,
+    kernel: KernelOption = "python3",
+    cell_timeout: CellTimeoutOption = 120,
+    start_timeout: StartTimeoutOption = 60,
+    template: TemplateOption = None,
+) -> None:
+    _exit(_run("daily", date, db, out_dir, window, symbol, run, kernel, cell_timeout, start_timeout,
+         template))  # fmt: skip
+
+
+@report_app.command(help="The weekly report of one week, Monday to Friday." + EXIT_CODES)
+def weekly(
+    week: Annotated[
+        str | None,
+        typer.Option(help="Any day of the week, YYYY-MM-DD (default: the journal's last week)."),
+    ] = None,
+    db: DbOption = ...,  # type: ignore[assignment]
+    out_dir: OutOption = ...,  # type: ignore[assignment]
+    window: WindowOption = 20,
+    symbol: SymbolOption = None,
+    run: RunOption = None,
+    kernel: KernelOption = "python3",
+    cell_timeout: CellTimeoutOption = 120,
+    start_timeout: StartTimeoutOption = 60,
+    template: TemplateOption = None,
+) -> None:
+    _exit(_run("weekly", week, db, out_dir, window, symbol, run, kernel, cell_timeout, start_timeout,
+         template))  # fmt: skip
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
+
+
+@friendly_errors
+def _run(
+    kind: str,
+    day: str | None,
+    db: Path,
+    out_dir: Path,
+    window: int,
+    symbol: str | None,
+    run: str | None,
+    kernel: str,
+    cell_timeout: int,
+    start_timeout: int,
+    template: Path | None,
+) -> int:
+    """Check, then run; the exit code of a failed run (bad input raises, for exit code 2)."""
+    from transmission.reports.runner import check_kernel, prepare, run_report, template_for
+
+    job = prepare(kind, db, day, window=window, symbol=symbol, run_id=run)
+    template_for(kind, template)
+    check_kernel(kernel)
+    source = "the engine's snapshot" if job.snapshot else "the journal"
+    console.print(f"{job.title} from run {job.run_id} ({source})", soft_wrap=True)
+    try:
+        result = run_report(
+            job,
+            out_dir,
+            kernel=kernel,
+            cell_timeout_s=cell_timeout,
+            start_timeout_s=start_timeout,
+            template=template,
+        )
+    except ReportFailed as exc:
+        # One unwrapped line: the scheduler logs it, and paths stay whole.
+        console.print(f"[bold red]error:[/] {exc}", soft_wrap=True, highlight=False)
+        return exc.exit_code
+    out.print(f"{kind} {job.name}: {result.html} ({result.elapsed_s:.1f} s)", highlight=False)
+    return 0
+
+
+@friendly_errors
+def schedule(
+    db: DbOption = ...,  # type: ignore[assignment]
+    out_dir: OutOption = ...,  # type: ignore[assignment]
+) -> None:
+    """Cron expressions and the time zone come from TRANSMISSION_REPORT_* (docs/reports.md).
+
+    Each report runs in its own process on the journal's last trading day; a kernel that does
+    not start is retried; every run logs one line.
+    """
+    from transmission.reports.schedule import build_scheduler, describe_jobs, load_report_settings
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    settings = load_report_settings()
+    scheduler = build_scheduler(settings, db.expanduser().resolve(), out_dir.expanduser().resolve())
+    log = logging.getLogger("transmission.reports.schedule")
+    for line in describe_jobs(scheduler):
+        log.info("scheduled %s", line)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        scheduler.start()
+    except KeyboardInterrupt:
+        log.info("scheduler stopped")
