@@ -1,0 +1,114 @@
+"""What the reports read: sessions, days with data, and figures equal to transmission.metrics."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from transmission.journal import open_reader
+from transmission.journal.queries import bars_frame, run_info
+from transmission.market.calendar import trading_days_of
+from transmission.metrics import compute_metrics
+from transmission.reports.content import (
+    load_daily,
+    load_weekly,
+    parse_day,
+    session_window,
+    week_start,
+)
+from transmission.reports.errors import ReportInputError
+from transmission.reports.tables import Column, html_table, regime_segments
+
+from .conftest import TRADED_DAY, WINDOW
+
+
+def results_r(db: Path, since: str | None, until: str) -> list[float]:
+    """Trade results straight from the file, independently of the package's queries."""
+    sql = "SELECT result_r FROM trades WHERE trading_day <= ?"
+    params: list[object] = [until]
+    if since:
+        sql += " AND trading_day >= ?"
+        params.append(since)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(sql + " ORDER BY timestamp_exit, trade_id", params).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_session_window_holds_exactly_the_bars_the_calendar_gives_that_trading_day(
+    report_db: Path,
+) -> None:
+    with open_reader(report_db) as journal:
+        info = run_info(journal)
+        assert info is not None
+        bars = bars_frame(journal, info["dataset"], info["symbol"])
+    days = trading_days_of(bars["ts"]).dt.date
+    for day in sorted(set(days)):
+        start, end = session_window(day)
+        inside = (bars["ts"] >= start) & (bars["ts"] < end)
+        assert (inside == (days == day)).all(), day
+
+
+def test_session_window_of_a_monday_starts_on_friday_evening() -> None:
+    start, end = session_window(date(2023, 11, 27))
+    assert start == pd.Timestamp("2023-11-24 18:00", tz="America/New_York")
+    assert end == pd.Timestamp("2023-11-27 18:00", tz="America/New_York")
+
+
+def test_week_start_of_any_day_is_its_monday() -> None:
+    assert {week_start(date(2023, 11, d)) for d in range(27, 31)} == {date(2023, 11, 27)}
+
+
+@pytest.mark.parametrize("text", ["2023-11-31", "yesterday", "28/11/2023"])
+def test_parse_day_with_a_malformed_date_says_what_it_got(text: str) -> None:
+    with pytest.raises(ReportInputError, match=f"YYYY-MM-DD, got '{text}'"):
+        parse_day(text, "--date")
+
+
+def test_daily_metrics_of_a_traded_day_equal_transmission_metrics(report_db: Path) -> None:
+    content = load_daily(report_db, TRADED_DAY, window=WINDOW)
+    day = compute_metrics(results_r(report_db, TRADED_DAY, TRADED_DAY), window=WINDOW)
+    to_date = compute_metrics(results_r(report_db, None, TRADED_DAY), window=WINDOW)
+    assert content.day_metrics == day.to_dict()
+    assert content.window_metrics == to_date.to_dict()
+    assert len(content.trades) == day.total_trades == 3
+    assert to_date.window_trades == WINDOW < to_date.total_trades
+
+
+def test_daily_without_a_date_reports_the_last_trading_day_of_the_run(report_db: Path) -> None:
+    assert load_daily(report_db).day == date(2023, 12, 4)
+
+
+def test_daily_of_a_day_with_bars_but_no_trades_has_empty_metrics(report_db: Path) -> None:
+    content = load_daily(report_db, "2023-11-21")
+    assert content.trades.empty and not content.bars.empty
+    assert content.day_metrics["total_trades"] == 0
+    assert content.day_metrics["all_expected_r"] is None
+
+
+def test_regime_segments_tile_the_session_from_its_first_to_its_last_bar(report_db: Path) -> None:
+    content = load_daily(report_db, TRADED_DAY)
+    segments = regime_segments(content)
+    assert segments["start"].iloc[0] == content.bars["ts"].iloc[0]
+    assert segments["end"].iloc[-1] == content.bars["ts"].iloc[-1] + pd.Timedelta(minutes=1)
+    assert (segments["start"].iloc[1:].to_numpy() == segments["end"].iloc[:-1].to_numpy()).all()
+    assert set(segments["regime"]) >= {"RANGE", "TREND"}
+
+
+def test_weekly_daily_rows_sum_to_the_week_metrics(report_db: Path) -> None:
+    content = load_weekly(report_db, "2023-11-29")
+    week = compute_metrics(results_r(report_db, "2023-11-27", "2023-12-01"))
+    assert content.week == date(2023, 11, 27)
+    assert content.week_metrics == week.to_dict()
+    assert content.daily["trades"].sum() == week.total_trades
+    assert content.daily["result_r"].sum() == pytest.approx(week.total_r, abs=1e-12)
+    assert set(content.by_strategy) == set(content.trades["strategy_used"])
+
+
+def test_html_table_escapes_journal_text() -> None:
+    rows = [{"reason": "<script>alert(1)</script>"}]
+    html = html_table(rows, [Column("Reason", "reason")], "t", "none")
+    assert "<script>" not in html and "&lt;script&gt;" in html

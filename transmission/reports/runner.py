@@ -1,0 +1,258 @@
+"""Run a report: check its parameters, execute its notebook with papermill, publish it as HTML.
+
+Every check that can fail on bad input (the journal, the run, the symbol, the day, the kernel,
+the template) runs in `prepare`, before any kernel starts. `run_report` then executes the
+notebook with an explicit kernel and a per-cell timeout into DIR/<kind>/<day>.ipynb, and
+converts it to DIR/<kind>/<day>.html without code cells.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from transmission.reports.content import (
+    check_trading_weekday,
+    check_window,
+    open_journal,
+    parse_day,
+    resolve_day,
+    resolve_week,
+    run_context,
+)
+from transmission.reports.errors import CellFailed, KernelStartFailed, ReportInputError
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["daily", "weekly"]
+KINDS: tuple[Kind, ...] = ("daily", "weekly")
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "reports"
+DEFAULT_KERNEL = "python3"
+DEFAULT_CELL_TIMEOUT_S = 120
+DEFAULT_START_TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """A checked report request: every value concrete, the day known to have data."""
+
+    kind: Kind
+    db: Path
+    day: date  # the trading day (daily) or the week's Monday (weekly)
+    window: int
+    symbol: str
+    run_id: str
+    snapshot: bool
+
+    @property
+    def name(self) -> str:
+        return self.day.isoformat()
+
+    @property
+    def title(self) -> str:
+        what = "daily report" if self.kind == "daily" else "weekly report, week of"
+        return f"{self.symbol} {what} {self.name}"
+
+    def parameters(self) -> dict[str, Any]:
+        """The values papermill injects into the notebook's parameters cell."""
+        day_key = "date" if self.kind == "daily" else "week"
+        return {
+            "db": str(self.db),
+            day_key: self.name,
+            "window": self.window,
+            "symbol": self.symbol,
+            "run_id": self.run_id,
+        }
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    job: ReportJob
+    notebook: Path
+    html: Path
+    elapsed_s: float
+
+
+def prepare(
+    kind: str,
+    db: str | Path,
+    day: str | date | None = None,
+    *,
+    window: int = 20,
+    symbol: str | None = None,
+    run_id: str | None = None,
+) -> ReportJob:
+    """Check a report request against the journal, before any kernel starts.
+
+    `day` is the trading day (daily) or any day of the week (weekly); None picks the run's last.
+    Raises ReportInputError with what was wrong and where.
+    """
+    if kind not in KINDS:
+        raise ReportInputError(f"unknown report {kind!r}: choose one of {', '.join(KINDS)}")
+    check_window(window)
+    option = "--date" if kind == "daily" else "--week"
+    parsed = parse_day(day, option)
+    if kind == "daily" and parsed is not None:
+        check_trading_weekday(parsed, option)
+    path = Path(db).expanduser().resolve()
+    with open_journal(path) as journal:
+        ctx = run_context(journal, path, run_id, symbol)
+        if kind == "daily":
+            resolved = resolve_day(journal, ctx, parsed)
+        else:
+            resolved = resolve_week(journal, ctx, parsed)
+    return ReportJob(
+        kind="daily" if kind == "daily" else "weekly",
+        db=path,
+        day=resolved,
+        window=window,
+        symbol=ctx.symbol,
+        run_id=ctx.run_id,
+        snapshot=ctx.snapshot,
+    )
+
+
+def template_for(kind: str, template: str | Path | None = None) -> Path:
+    """The notebook a report runs: the given one, or notebooks/reports/<kind>_report.ipynb."""
+    path = Path(template) if template is not None else NOTEBOOK_DIR / f"{kind}_report.ipynb"
+    if not path.is_file():
+        raise ReportInputError(f"report notebook not found: {path}")
+    if path.suffix != ".ipynb":
+        raise ReportInputError(f"report notebook must be an .ipynb file, got {path}")
+    return path
+
+
+def check_kernel(name: str) -> str:
+    """The kernel must be installed: a typo is bad input, not a start failure to retry."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    manager = KernelSpecManager()
+    try:
+        manager.get_kernel_spec(name)
+    except NoSuchKernel:
+        known = ", ".join(sorted(manager.find_kernel_specs())) or "none"
+        raise ReportInputError(f"no Jupyter kernel named {name!r} (installed: {known})") from None
+    return name
+
+
+def output_paths(job: ReportJob, out_dir: str | Path) -> tuple[Path, Path]:
+    folder = Path(out_dir) / job.kind
+    return folder / f"{job.name}.ipynb", folder / f"{job.name}.html"
+
+
+def run_report(
+    job: ReportJob,
+    out_dir: str | Path,
+    *,
+    kernel: str = DEFAULT_KERNEL,
+    cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S,
+    start_timeout_s: int = DEFAULT_START_TIMEOUT_S,
+    template: str | Path | None = None,
+) -> ReportResult:
+    """Execute the report's notebook and convert it to HTML.
+
+    Raises CellFailed (the executed notebook, with papermill's error cell, is kept) or
+    KernelStartFailed (the kernel never ran a cell: worth retrying).
+    """
+    if cell_timeout_s < 1 or start_timeout_s < 1:
+        raise ReportInputError("timeouts must be at least 1 second")
+    source = template_for(job.kind, template)
+    check_kernel(kernel)
+    notebook, html_path = output_paths(job, out_dir)
+    notebook.parent.mkdir(parents=True, exist_ok=True)
+    # A failed run must not leave last run's HTML looking current.
+    html_path.unlink(missing_ok=True)
+    started = time.perf_counter()
+    # nbconvert takes a second or two to import: do it while the kernel works, not after.
+    threading.Thread(target=_import_exporter, name="nbconvert-import", daemon=True).start()
+    executed = _execute(job, source, notebook, kernel, cell_timeout_s, start_timeout_s)
+    _write_html(executed, html_path, job.title)
+    elapsed = time.perf_counter() - started
+    log.info("%s report %s: %s in %.1f s", job.kind, job.name, html_path, elapsed)
+    return ReportResult(job, notebook, html_path, elapsed)
+
+
+def _execute(
+    job: ReportJob, source: Path, notebook: Path, kernel: str, cell_timeout_s: int, start_s: int
+) -> Any:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        return papermill.execute_notebook(
+            str(source),
+            str(notebook),
+            parameters=job.parameters(),
+            kernel_name=kernel,
+            execution_timeout=cell_timeout_s,
+            start_timeout=start_s,
+            progress_bar=False,
+            cwd=str(source.parent),
+            # A cell over its time limit is interrupted and shows as papermill's error cell.
+            interrupt_on_timeout=True,
+            error_on_timeout={
+                "ename": "CellTimeoutError",
+                "evalue": f"cell took longer than {cell_timeout_s} s",
+                "traceback": [f"CellTimeoutError: cell took longer than {cell_timeout_s} s"],
+            },
+        )
+    except PapermillExecutionError as exc:
+        raise CellFailed(
+            f"{job.kind} report {job.name}: cell {exc.exec_count} failed with "
+            f"{exc.ename}: {exc.evalue}; executed notebook kept at {notebook}",
+            notebook,
+        ) from None
+    except Exception as exc:
+        if _cells_started(notebook):
+            raise CellFailed(
+                f"{job.kind} report {job.name}: execution stopped: {type(exc).__name__}: "
+                f"{exc}; executed notebook kept at {notebook}",
+                notebook,
+            ) from None
+        # Nothing ran: the notebook papermill wrote holds no result worth keeping.
+        notebook.unlink(missing_ok=True)
+        raise KernelStartFailed(
+            f"{job.kind} report {job.name}: kernel {kernel!r} did not start: "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _cells_started(notebook: Path) -> bool:
+    """Whether papermill recorded any cell as started in the notebook it wrote."""
+    if not notebook.exists():
+        return False
+    import nbformat
+
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception:  # an unreadable notebook tells us nothing ran to completion
+        return False
+    return any(
+        cell.get("metadata", {}).get("papermill", {}).get("start_time") for cell in nb.cells
+    )
+
+
+def _import_exporter() -> None:
+    try:
+        import nbconvert.exporters.html  # noqa: F401
+    except Exception:  # the import in _write_html reports it
+        pass
+
+
+def _write_html(executed: Any, target: Path, title: str) -> None:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(executed, resources={"metadata": {"name": title}})
+    # Readers (a browser, a mail job) never see half a file: write aside, then rename.
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    partial.write_text(body, encoding="utf-8")
+    os.replace(partial, target)
