@@ -94,6 +94,10 @@ class Dashboard(widgets.VBox):
         rows: int = 10,
         title: str = "transmission · live monitor",
     ) -> None:
+        # Set first: ipywidgets calls close() from __del__ even when __init__ failed.
+        self._closed = False
+        self._pump: threading.Thread | None = None
+        self._stop = threading.Event()
         self.feed = feed
         self.state = MonitorState()
         self.inbox = Inbox()
@@ -132,9 +136,6 @@ class Dashboard(widgets.VBox):
         self._components = (self.badge, self.risk, self.equity, self.metrics, self.trades)
         self._drawn_version = -1
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._pump: threading.Thread | None = None
-        self._closed = False
         if feed is not None:
             feed.attach(self.inbox)
 

@@ -173,9 +173,6 @@ def _open_local(options: MonitorOptions) -> Monitor:
     from transmission.research import load_source  # loads bars: only the local mode needs it
 
     config = load_config(options.config, symbol=options.symbol)
-    source = load_source(
-        options.data, symbol=config.symbol, days=options.simulate_days, seed=options.seed
-    )
     db = options.db or Path(tempfile.mkdtemp(prefix="transmission-monitor-")) / "monitor.duckdb"
     try:
         journal = Journal(db)
@@ -184,13 +181,20 @@ def _open_local(options: MonitorOptions) -> Monitor:
             f"journal {db} is held by another process (a `transmission serve`, or another "
             "monitor page): watch that one with mode='remote', or give another db"
         ) from None
-    engine = LiveEngine(
-        journal,
-        config,
-        source=source,
-        speed=options.speed,
-        flush_every_bars=options.flush_every_bars,
-    )
+    try:
+        source = load_source(
+            options.data, symbol=config.symbol, days=options.simulate_days, seed=options.seed
+        )
+        engine = LiveEngine(
+            journal,
+            config,
+            source=source,
+            speed=options.speed,
+            flush_every_bars=options.flush_every_bars,
+        )
+    except BaseException:
+        journal.close()
+        raise
     risk = config.risk_config()
     dashboard = Dashboard(
         EngineFeed(engine, history=options.history),

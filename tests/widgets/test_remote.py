@@ -1,0 +1,147 @@
+"""RemoteFeed against a real `transmission serve` app under uvicorn on a free loopback port:
+REST snapshot, WebSocket events, halt and resume by POST, and what a wrong token or a dead
+address looks like on screen."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from transmission.api.main import create_app
+from transmission.settings import Settings
+from transmission.widgets import Dashboard, RemoteFeed
+from transmission.widgets.remote import websocket_url
+
+pytestmark = pytest.mark.slow
+TOKEN = "widgets-test-token-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 90.0) -> Any:
+    """Poll until `predicate()` is truthy; fail with the timeout (a bound, not a speed test)."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        time.sleep(0.1)
+    return value
+
+
+@pytest.fixture(scope="module")
+def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API with its engine replaying the simulator unpaced (as fast as it commits)."""
+    settings = Settings(
+        db=tmp_path_factory.mktemp("remote") / "served.duckdb",
+        feed="replay",
+        simulate_days=5,
+        seed=7,
+        speed=1e9,
+        api_token=TOKEN,
+        rate_limit_per_minute=10_000,
+    )
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started or not thread.is_alive(), timeout=120)
+    assert server.started, "the API did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(30)
+
+
+@pytest.fixture
+def board(api_url: str) -> Iterator[Dashboard]:
+    dashboard = Dashboard(RemoteFeed(api_url, TOKEN, history=100)).start(0.05)
+    yield dashboard
+    dashboard.close()
+
+
+def get(url: str, path: str) -> dict[str, Any]:
+    response = httpx.get(f"{url}{path}", timeout=30)
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_snapshot_then_events_reach_the_widgets(board: Dashboard, api_url: str) -> None:
+    wait_for(lambda: board.state.connection == "connected")
+    status = get(api_url, "/api/system/status")
+    assert board.state.run_id == status["run_id"]
+    risk = get(api_url, "/api/system/risk")
+    assert len(board.state.tripwires) == len(risk["tripwires"])
+    wait_for(lambda: board.state.counts["regime_change"] > 0)
+    wait_for(lambda: board.badge.regime == board.state.regime != "unknown")
+    assert board.state.counts["connected"] == 1
+
+
+def test_status_polls_keep_the_bar_count_moving(board: Dashboard) -> None:
+    first = wait_for(lambda: board.state.bars_processed)
+    wait_for(lambda: board.state.bars_processed > first)
+    wait_for(lambda: f"{board.state.bars_processed:,} bars" in board.status_line.value)
+
+
+def test_trades_catch_up_with_the_api(board: Dashboard, api_url: str) -> None:
+    def caught_up() -> bool:
+        recent = get(api_url, f"/api/trades/recent/{board.trades.rows}")
+        ids = {t["trade_id"] for t in recent["trades"]}
+        return ids <= set(board.state.trades) and board.state.trades_total >= recent["total"]
+
+    wait_for(caught_up)
+
+
+def test_halt_and_resume_buttons_post_to_the_api(board: Dashboard, api_url: str) -> None:
+    wait_for(lambda: board.state.connection == "connected")
+    board.halt_reason.value = "remote test halt"
+    board.halt_button.click()
+    wait_for(lambda: get(api_url, "/api/system/status")["system_state"] == "halted")
+    wait_for(lambda: "(halted)" in board.risk.status.value)
+    board.resume_button.click()
+    wait_for(lambda: get(api_url, "/api/system/status")["system_state"] != "halted")
+    wait_for(lambda: "(halted)" not in board.risk.status.value)
+
+
+def test_a_wrong_token_is_reported_on_screen(api_url: str) -> None:
+    dashboard = Dashboard(RemoteFeed(api_url, "wrong-token", history=10)).start(0.05)
+    try:
+        wait_for(lambda: "refused the API token" in dashboard.notice.value)
+        assert dashboard.state.connection in ("disconnected", "connecting")
+        dashboard.halt_button.click()
+        wait_for(lambda: "401" in dashboard.notice.value)
+    finally:
+        dashboard.close()
+
+
+def test_a_dead_address_is_reported_on_screen() -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    dashboard = Dashboard(RemoteFeed(dead, TOKEN)).start(0.05)
+    try:
+        wait_for(lambda: "cannot reach" in dashboard.notice.value)
+    finally:
+        dashboard.close()
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8000", "ftp://host", "http://"])
+def test_remote_feed_refuses_a_url_that_is_not_http(url: str) -> None:
+    with pytest.raises(ValueError, match="url must look like"):
+        RemoteFeed(url)
+
+
+def test_websocket_url_carries_the_token_and_the_scheme() -> None:
+    assert websocket_url("http://h:1/", "a b") == "ws://h:1/ws?token=a+b"
+    assert websocket_url("https://h", None) == "wss://h/ws"
