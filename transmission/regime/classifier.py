@@ -214,7 +214,7 @@ def market_track(
     last_fire = np.maximum.accumulate(np.where(fires, position, -1))
     held = np.where(last_fire >= 0, codes[np.maximum(last_fire, 0)], 0).astype(np.int8)
     changed = np.ones(len(held), dtype=bool)
-    changed[1:] = held[1:] != held[1:]
+    changed[1:] = held[1:] != held[:-1]
     activated = np.maximum.accumulate(np.where(changed & (held != 0), position, -1))
     since_warm = np.where(activated >= 0, warm_rows[np.maximum(activated, 0)], -1)
     # Bars that are not warm leave the market regime as it was: carry the last warm bar's.
