@@ -114,7 +114,9 @@ def backtest_journal(tmp_path_factory: pytest.TempPathFactory) -> BacktestJourna
 @pytest.fixture(scope="session")
 def server(backtest_journal: BacktestJournal) -> Iterator[Server]:
     """The API with a LiveEngine on the simulator at ENGINE_SPEED, token TOKEN."""
+    port = free_port()
     settings = Settings(
+        port=port,
         db=backtest_journal.path,
         feed="replay",
         data=None,
@@ -125,5 +127,5 @@ def server(backtest_journal: BacktestJournal) -> Iterator[Server]:
         rate_limit_per_minute=100_000,
     )
     app = create_app(settings, ping_interval_s=1.0)
-    with serving(app, free_port()) as running:
+    with serving(app, port) as running:
         yield running

@@ -61,6 +61,8 @@ def install(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and message == "Not Found":
             message = f"no route {request.url.path}: see /docs for the routes"
+        elif exc.status_code == 400 and "parsing the body" in message:
+            message = "the request body is not valid JSON"
         headers = getattr(exc, "headers", None)
         return JSONResponse(error_body(exc.status_code, message), exc.status_code, headers=headers)
 

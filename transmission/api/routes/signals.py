@@ -18,7 +18,7 @@ router = APIRouter(
 )
 
 
-@router.post("/generate", response_model=SignalResponse, responses=error_responses(409, 422))
+@router.post("/generate", response_model=SignalResponse, responses=error_responses(400, 409, 422))
 def generate_signal(state: StateDep, request: SignalRequest | None = None) -> SignalResponse:
     """Evaluate a strategy (default: the regime's) on the last closed signal bar, and say what
     the risk manager would decide. Read-only: no order is placed, the engine is untouched."""

@@ -64,7 +64,7 @@ def health(state: StateDep) -> HealthResponse:
     "/halt",
     response_model=ControlResponse,
     dependencies=[Authorized, RateLimited],
-    responses=error_responses(409, 422, 429),
+    responses=error_responses(400, 409, 422, 429),
 )
 def halt(engine: EngineDep, request: HaltRequest | None = None) -> ControlResponse:
     """Kill switch: the engine opens no new trade until resumed (open trades keep their

@@ -1,0 +1,255 @@
+"""WS /ws on a real server with a real `websockets` client while the engine runs."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import os
+import socket
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidStatus
+
+from tests.api.conftest import Server
+from transmission.engine.events import RiskUpdate
+
+ENGINE_TYPES = {"regime_change", "signal", "trade_execution", "risk_update"}
+
+
+async def receive(ws: ClientConnection, timeout: float = 30.0) -> dict:
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def until(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.01)
+
+
+def test_websocket_without_the_token_is_refused_with_401(server: Server):
+    async def scenario() -> None:
+        for url in (server.ws_url, server.ws("wrong")):
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(url):
+                    pass
+            assert refused.value.response.status_code == 401
+
+    asyncio.run(scenario())
+
+
+def test_websocket_accepts_the_token_as_a_bearer_header(server: Server):
+    async def scenario() -> dict:
+        async with connect(server.ws_url, additional_headers=server.auth) as ws:
+            return await receive(ws)
+
+    assert asyncio.run(scenario())["type"] == "connected"
+
+
+@pytest.mark.slow
+def test_websocket_says_connected_then_streams_every_engine_event_type(server: Server):
+    seen: dict[str, dict] = {}
+
+    async def scenario() -> None:
+        async with connect(server.ws()) as ws:
+            first = await receive(ws)
+            assert first["type"] == "connected"
+            assert first["data"]["run_id"] == server.state.engine.run_id
+            # A manual halt and resume are risk events of the engine itself (kill switch).
+            async with httpx.AsyncClient(base_url=server.base_url, headers=server.auth) as http:
+                assert (await http.post("/api/system/halt")).status_code == 200
+                assert (await http.post("/api/system/resume")).status_code == 200
+            deadline = time.monotonic() + 240
+            while not set(seen) >= ENGINE_TYPES:
+                assert time.monotonic() < deadline, f"only saw {sorted(seen)}"
+                message = await receive(ws, 60)
+                seen.setdefault(message["type"], message)
+
+    asyncio.run(scenario())
+    for kind in ENGINE_TYPES:
+        message = seen[kind]
+        assert set(message) == {"type", "timestamp", "data"}
+        assert datetime.fromisoformat(message["timestamp"]).tzinfo is not None
+    assert seen["regime_change"]["data"]["regime"] in {"TREND", "RANGE", "VOLATILE", "NO_TRADE"}
+    assert seen["signal"]["data"]["decision"] in {"accepted", "vetoed", "shadow"}
+    assert seen["trade_execution"]["data"]["action"] in {"entry", "exit"}
+    assert {"rule", "can_trade", "daily_pnl_r"} <= set(seen["risk_update"]["data"])
+
+
+def test_websocket_ping_gets_pong_echoing_its_data(server: Server):
+    async def scenario() -> dict:
+        async with connect(server.ws()) as ws:
+            await receive(ws)
+            await ws.send(json.dumps({"type": "ping", "data": {"n": 7}}))
+            return await next_of(ws, "pong")
+
+    pong = asyncio.run(scenario())
+    assert pong["data"] == {"echo": {"n": 7}}
+
+
+async def next_of(ws: ClientConnection, kind: str) -> dict:
+    """The next message of `kind` (engine events may come first)."""
+    while True:
+        message = await receive(ws)
+        if message["type"] == kind:
+            return message
+
+
+@pytest.mark.parametrize(
+    "sent,says",
+    [
+        ("not json", "malformed message, not JSON"),
+        ("[1, 2]", 'a JSON object with a "type"'),
+        ('{"kind": "ping"}', 'a JSON object with a "type"'),
+        ('{"type": "subscribe"}', "unknown message type 'subscribe'"),
+        (b"\x00\x01", "binary messages are not supported"),
+        (json.dumps({"type": "ping", "data": "x" * 5000}), "message too large"),
+    ],
+)
+def test_websocket_malformed_message_gets_an_error_and_the_connection_lives(
+    server: Server, sent, says
+):
+    async def scenario() -> tuple[dict, dict]:
+        async with connect(server.ws()) as ws:
+            await receive(ws)
+            await ws.send(sent)
+            error = await next_of(ws, "error")
+            await ws.send('{"type": "ping"}')
+            return error, await next_of(ws, "pong")
+
+    error, pong = asyncio.run(scenario())
+    assert says in error["data"]["message"]
+    assert pong["type"] == "pong"
+
+
+def test_websocket_idle_client_gets_a_server_ping(server: Server):
+    # The test server pings clients idle for 1 s; engine events reset the idle clock, so wait
+    # for the ping rather than for a time.
+    async def scenario() -> dict:
+        async with connect(server.ws()) as ws:
+            await receive(ws)
+            return await next_of(ws, "ping")
+
+    assert asyncio.run(scenario())["type"] == "ping"
+
+
+@pytest.mark.slow
+def test_websocket_hundred_clients_connect_and_leave_and_the_server_carries_on(server: Server):
+    manager = server.state.manager
+
+    async def one() -> str:
+        async with connect(server.ws()) as ws:
+            return (await receive(ws))["type"]
+
+    async def scenario() -> dict:
+        baseline = manager.client_count
+        clients = [await connect(server.ws()) for _ in range(100)]
+        firsts = await asyncio.gather(*(receive(ws) for ws in clients))
+        assert {m["type"] for m in firsts} == {"connected"}
+        await until(lambda: manager.client_count >= baseline + 100)
+        await asyncio.gather(*(ws.close() for ws in clients))
+        await until(lambda: manager.client_count <= baseline)
+        again = await asyncio.gather(*(one() for _ in range(10)))
+        assert set(again) == {"connected"}
+        async with connect(server.ws()) as ws:
+            await receive(ws)
+            await ws.send('{"type": "ping"}')
+            return await next_of(ws, "pong")
+
+    assert asyncio.run(scenario())["type"] == "pong"
+
+
+def stuck_client(server: Server) -> socket.socket:
+    """A WebSocket client that completes the handshake and then never reads."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", int(server.base_url.rsplit(":", 1)[1])))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        (
+            f"GET /ws?token={server.token} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    reply = b""
+    while b"\r\n\r\n" not in reply:
+        reply += sock.recv(1024)
+    assert reply.startswith(b"HTTP/1.1 101"), reply[:100]
+    return sock
+
+
+def burst(seq: int) -> RiskUpdate:
+    now = datetime.now(ZoneInfo("America/New_York"))
+    return RiskUpdate(
+        ts_event=now,
+        ts_init=now,
+        rule="ws_test_burst",
+        event="trip",
+        reason=f"{seq:08d}" + "x" * 4000,  # ~4 kB: the stuck socket's buffers fill sooner
+        until=None,
+        strategy=None,
+        can_trade=True,
+        risk_reason=None,
+        daily_pnl_r=0.0,
+        weekly_pnl_r=0.0,
+    )
+
+
+@pytest.mark.slow
+def test_websocket_stuck_client_is_dropped_while_twenty_others_get_every_message(
+    server: Server, caplog: pytest.LogCaptureFixture
+):
+    manager = server.state.manager
+    engine = server.state.engine
+    caplog.set_level(logging.WARNING, logger="transmission.api.websocket")
+    received: list[list[int]] = [[] for _ in range(20)]
+
+    async def read(ws: ClientConnection, mine: list[int]) -> None:
+        async for raw in ws:
+            message = json.loads(raw)
+            if message["type"] == "risk_update" and message["data"]["rule"] == "ws_test_burst":
+                mine.append(int(message["data"]["reason"][:8]))
+
+    async def scenario() -> tuple[int, int]:
+        fast = [await connect(server.ws(), max_size=None) for _ in range(20)]
+        readers = [
+            asyncio.create_task(read(ws, mine)) for ws, mine in zip(fast, received, strict=True)
+        ]
+        baseline, dropped_before = manager.client_count, manager.dropped
+        stuck = stuck_client(server)
+        await until(lambda: manager.client_count == baseline + 1)
+        bars_before = engine.status().bars_processed
+        sent = 0
+        # Events come in bursts of 50, as fast as the 20 readers take them, until the stuck
+        # client's buffers and its bounded queue overflow; then 50 more after the drop.
+        while manager.dropped == dropped_before:
+            assert sent < 5000, "the stuck client was never dropped"
+            sent = await publish_burst(sent)
+        sent = await publish_burst(sent)
+        bars_after = engine.status().bars_processed
+        stuck.close()
+        for ws in fast:
+            await ws.close()
+        await asyncio.gather(*readers)
+        return sent, bars_after - bars_before
+
+    async def publish_burst(sent: int) -> int:
+        for seq in range(sent, sent + 50):
+            manager.publish(burst(seq))
+        sent += 50
+        await until(lambda: all(len(mine) >= sent for mine in received), timeout=60)
+        return sent
+
+    sent, engine_bars = asyncio.run(scenario())
+    assert all(mine == list(range(sent)) for mine in received)
+    assert any("dropped websocket client" in r.getMessage() for r in caplog.records)
+    assert engine_bars > 0  # the engine kept processing bars meanwhile
