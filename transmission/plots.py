@@ -9,6 +9,7 @@ trading days marked on it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -171,6 +172,15 @@ def backtest_figure(
     r_histogram_axes(fig.add_subplot(grid[1, 1]), trades)
     if title:
         fig.suptitle(title, fontsize=12)
+    return fig
+
+
+def save_figure(fig: Figure, path: str | Path | None, dpi: int = 110) -> Figure:
+    """Write `fig` to `path` (a PNG for the docs, say) unless path is None; returns `fig`."""
+    if path is not None:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(target, dpi=dpi)
     return fig
 
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,22 @@ from transmission.regime import RegimeConfig, classify_frame
 from transmission.services import export_trades, performance
 
 # The repository sits next to ../shared in the team's layout; a fresh clone has no such folder.
-SAMPLE_PATH = Path(transmission.__file__).resolve().parents[2] / "shared" / "data"
-SAMPLE_FILE = SAMPLE_PATH / "NQ_1min_sample.csv"
+SAMPLE_FILE = (
+    Path(transmission.__file__).resolve().parents[2] / "shared" / "data" / "NQ_1min_sample.csv"
+)
+SAMPLE_ENV = "TRANSMISSION_SAMPLE"
 NO_TRADE = "NO_TRADE"
 
 
 def find_sample() -> Path | None:
-    """The shared NQ 1-minute sample when this checkout has it, else None."""
-    return SAMPLE_FILE if SAMPLE_FILE.is_file() else None
+    """The shared NQ 1-minute sample when this checkout has it, else None.
+
+    TRANSMISSION_SAMPLE names another file; set to an empty string, there is no sample (what a
+    fresh clone sees).
+    """
+    override = os.environ.get(SAMPLE_ENV)
+    path = SAMPLE_FILE if override is None else Path(override) if override else None
+    return path if path is not None and path.is_file() else None
 
 
 def load_source(
@@ -97,16 +106,64 @@ def backtest(
     return Backtest(path, source, summary, trades, changes)
 
 
+# The figures a first look needs, in reading order: totals over every trade, then the window's.
+SUMMARY_COLUMNS = (
+    "total_trades",
+    "total_r",
+    "all_expected_r",
+    "all_profit_factor",
+    "all_win_rate",
+    "all_win_rate_wilson_lb",
+    "max_drawdown_r",
+    "sqn",
+    "window_trades",
+    "expected_r",
+    "profit_factor",
+    "win_rate",
+    "win_rate_wilson_lb",
+)
+
+
 def metrics_table(
-    db: str | Path, run_id: str | None = None, *, window: int = 20, by: str | None = None
+    db: str | Path,
+    run_id: str | None = None,
+    *,
+    window: int = 20,
+    by: str | None = None,
+    summary: bool = True,
 ) -> pd.DataFrame:
-    """Performance figures (a row per group; one row "all" when `by` is None) from the facade."""
+    """Performance figures from the facade: a row per group (one row "all" when `by` is None);
+    with `summary`, only SUMMARY_COLUMNS, in that order."""
     with Journal(db, read_only=True) as journal:
         figures = performance(journal, TradeFilter(run_id=run_id), window=window, by=by)
     rows = {"all": figures} if by is None else figures
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = by or "trades"
+    if summary:
+        frame = frame.reindex(columns=list(SUMMARY_COLUMNS))
     return frame
+
+
+def busiest_day(result: Backtest) -> pd.Timestamp | None:
+    """The trading day with the most trades (the first such day), or None without trades."""
+    if result.trades.empty:
+        return None
+    counts = result.trades["trading_day"].value_counts(sort=False).sort_index()
+    return pd.Timestamp(str(counts.idxmax()))
+
+
+def backtest_variants(
+    source: BarSource, variants: dict[str, dict[str, Any]], folder: str | Path
+) -> pd.DataFrame:
+    """One backtest per named config override (e.g. {"adx 30": {"regime": {"trend_adx": 30}}}),
+    each in its own journal under `folder`, and their summary metrics side by side."""
+    rows: dict[str, pd.Series] = {}
+    for name, overrides in variants.items():
+        config = load_config(symbol=source.symbol, **overrides)
+        db = Path(folder) / f"variant-{len(rows)}.duckdb"
+        result = backtest(source, db, config)
+        rows[name] = metrics_table(db, result.run_id).iloc[0]
+    return pd.DataFrame(rows).T.rename_axis("variant")
 
 
 # -- the regime lab -----------------------------------------------------------------------------
@@ -160,6 +217,19 @@ def _labels(regime: pd.Series, direction: pd.Series) -> pd.Series:
     label[trend & (direction == "up")] = "TREND_UP"
     label[trend & (direction == "down")] = "TREND_DOWN"
     return label.astype(str)
+
+
+def truth_summary(truth: pd.DataFrame) -> pd.DataFrame:
+    """The simulator's regime segments: how many, how long, and their share of RTH time."""
+    minutes = (truth["end"] - truth["start"]).dt.total_seconds() / 60
+    table = pd.DataFrame(
+        truth.assign(minutes=minutes)
+        .groupby("regime")["minutes"]
+        .agg(segments="size", mean_minutes="mean", total_minutes="sum")
+    )
+    rth = table.drop(index="OVERNIGHT", errors="ignore")
+    table["share_of_rth"] = rth["total_minutes"] / rth["total_minutes"].sum()
+    return table.sort_values(by="total_minutes", ascending=False)
 
 
 def regime_segments(frame: pd.DataFrame, column: str = "label") -> pd.DataFrame:

@@ -47,7 +47,7 @@ class MonitorOptions(BaseModel):
     seed: int = Field(7, description="simulator seed")
     symbol: str = Field("MNQ", description="contract the engine trades")
     config: Path | None = Field(None, description="engine config file (TOML)")
-    speed: float = Field(3000.0, gt=0, description="replay speed (60: a market minute a second)")
+    speed: float = Field(10_000.0, gt=0, description="replay pace (60: a market minute a second)")
     db: Path | None = Field(None, description="journal file (None: a new temporary one)")
     flush_every_bars: int = Field(
         20, ge=1, le=100_000, description="bars per journal commit (1: every bar, as live)"
@@ -110,17 +110,19 @@ class Monitor:
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.dashboard._repr_mimebundle_(**kwargs)
 
-    def wait(self, seconds: float | None = None) -> None:
+    def wait(self, seconds: float | None = None) -> pd.Series | None:
         """Block this cell up to `seconds` (default: the run_seconds option), or until the
-        replay ends; the dashboard keeps updating meanwhile."""
+        replay ends, then return the summary; the dashboard keeps updating meanwhile. With 0
+        seconds (the served page) return None at once, so nothing is shown."""
         seconds = self.options.run_seconds if seconds is None else seconds
         if seconds <= 0:
-            return
+            return None
         if self.engine is not None:
             self.engine.finished.wait(seconds)
         else:
             time.sleep(seconds)
         self.dashboard.flush()
+        return self.summary()
 
     def summary(self) -> pd.Series:
         """What happened so far, and the update rate the dashboard held."""
