@@ -2,9 +2,11 @@
 
 from transmission.features.compose import (
     FEATURE_COLUMNS,
+    BatchFeatures,
     FeatureConfig,
     FeatureValues,
     IncrementalFeatures,
+    compute_feature_arrays,
     compute_features,
     feature_columns,
     incremental_frame,
@@ -12,9 +14,11 @@ from transmission.features.compose import (
 
 __all__ = [
     "FEATURE_COLUMNS",
+    "BatchFeatures",
     "FeatureConfig",
     "FeatureValues",
     "IncrementalFeatures",
+    "compute_feature_arrays",
     "compute_features",
     "feature_columns",
     "incremental_frame",

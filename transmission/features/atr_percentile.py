@@ -17,6 +17,8 @@ import numpy as np
 
 from transmission.features._windows import NAN
 
+_CHUNK_ROWS = 32_768
+
 
 def atr_percentile(
     atr: np.ndarray,
@@ -45,16 +47,19 @@ def atr_percentile(
     history_key = history_key[keep]
     history = atr[order[keep]]
 
-    query = finite
-    end = np.searchsorted(history_key, key[query], side="left")  # past entries end before here
-    start = np.searchsorted(history_key, slot[query] * span, side="left")
-    count = np.minimum(end - start, lookback)
-    window = end[:, None] - lookback + np.arange(lookback)[None, :]
-    in_window = window >= start[:, None]
-    past = history[np.maximum(window, 0)]
-    below = np.count_nonzero(in_window & (past <= atr[query][:, None]), axis=1)
-    enough = count >= min_sessions
-    out[query[enough]] = 100.0 * below[enough] / count[enough]
+    steps = np.arange(lookback)[None, :]
+    # A (rows x lookback) window per query row: in chunks, so memory stays flat on long histories.
+    for first in range(0, len(finite), _CHUNK_ROWS):
+        query = finite[first : first + _CHUNK_ROWS]
+        end = np.searchsorted(history_key, key[query], side="left")  # past entries end before
+        start = np.searchsorted(history_key, slot[query] * span, side="left")
+        count = np.minimum(end - start, lookback)
+        window = end[:, None] - lookback + steps
+        in_window = window >= start[:, None]
+        past = history[np.maximum(window, 0)]
+        below = np.count_nonzero(in_window & (past <= atr[query][:, None]), axis=1)
+        enough = count >= min_sessions
+        out[query[enough]] = 100.0 * below[enough] / count[enough]
     return out
 
 

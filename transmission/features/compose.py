@@ -156,7 +156,18 @@ def compute_features(
 
     `bar_minutes` is the signal-bar length: an opening range is complete at a bar's close.
     """
-    a = _session_arrays(bars)
+    out = compute_feature_arrays(_session_arrays(bars), config, bar_minutes)
+    return pd.DataFrame(out, index=bars.index, copy=False)
+
+
+def compute_feature_arrays(
+    a: dict[str, np.ndarray], config: FeatureConfig = FeatureConfig(), bar_minutes: int = 5
+) -> dict[str, np.ndarray]:
+    """`compute_features` on plain arrays: ts_ns, open, high, low, close, volume, session (any
+    integer id of the trading day that grows with it), in_rth, minute_of_day, rth_open_ns.
+
+    Returns one array per name of `feature_columns(config)`.
+    """
     high, low, close = a["high"], a["low"], a["close"]
     out: dict[str, np.ndarray] = {}
     out["atr"] = atr(high, low, close, config.atr_period)
@@ -179,12 +190,11 @@ def compute_features(
         out[f"or{minutes}_high"], out[f"or{minutes}_low"] = opening_range(
             a["ts_ns"], high, low, a["session"], a["in_rth"], a["rth_open_ns"], minutes, bar_minutes
         )
-    warm = np.ones(len(bars), dtype=bool)
+    warm = np.ones(len(close), dtype=bool)
     for name in _WARM_COLUMNS:
         warm &= np.isfinite(out[name])
-    frame = pd.DataFrame(out, index=bars.index)
-    frame["warm"] = warm
-    return frame[list(feature_columns(config))]
+    out["warm"] = warm
+    return {name: out[name] for name in feature_columns(config)}
 
 
 def _values_type(columns: tuple[str, ...]) -> Callable[..., FeatureValues]:
@@ -283,6 +293,88 @@ class IncrementalFeatures:
             *ranges,
             warm,
         )
+
+
+class BatchFeatures:
+    """`IncrementalFeatures`' interface over features computed in batch (replays).
+
+    Built from every signal bar a replay will close, it answers `update` with the next bar's
+    features: the same numbers as `IncrementalFeatures` (the parity tests hold batch and
+    incremental equal), without the per-bar arithmetic. Rows are built a chunk at a time so a
+    long replay does not hold a million row objects at once.
+    """
+
+    __slots__ = (
+        "_chunk",
+        "_closes",
+        "_i",
+        "_make",
+        "_rows",
+        "_stamps",
+        "_start",
+        "bars",
+        "columns",
+        "values",
+    )
+
+    def __init__(
+        self,
+        bars: dict[str, np.ndarray],
+        config: FeatureConfig = FeatureConfig(),
+        bar_minutes: int = 5,
+        chunk: int = 8192,
+    ) -> None:
+        self.columns = feature_columns(config)
+        self._make: Any = _values_type(self.columns)
+        self.bars = bars
+        self.values = compute_feature_arrays(bars, config, bar_minutes)
+        self._chunk = chunk
+        self._i = 0
+        self._start = 0
+        self._rows: list[Any] = []
+        self._stamps: list[int] = []
+        self._closes: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.bars["ts_ns"])
+
+    def update(
+        self,
+        ts_ns: int,
+        open_: float,
+        high: float,
+        low: float,
+        close: float,
+        volume: float,
+        trading_day_ordinal: int,
+        in_rth: bool,
+        minute_of_day: int,
+        rth_open_ns: int,
+    ) -> FeatureValues:
+        """The features of the next signal bar, which must be the bar given (same open, close)."""
+        row = self._i - self._start
+        if row >= len(self._rows):
+            self._load(self._i)
+            row = 0
+        if ts_ns != self._stamps[row] or close != self._closes[row]:
+            raise ValueError(
+                f"signal bar {self._i} (open {ts_ns}, close {close}) is not the one the features "
+                f"were computed for (open {self._stamps[row]}, close {self._closes[row]}): a "
+                "replay must feed the bars it was prepared with, in order"
+            )
+        self._i += 1
+        result: FeatureValues = self._rows[row]
+        return result
+
+    def _load(self, start: int) -> None:
+        if start >= len(self):
+            raise IndexError(f"features were computed for {len(self)} signal bars only")
+        stop = start + self._chunk
+        columns = [self.values[name][start:stop].tolist() for name in self.columns]
+        self._rows = list(map(self._make._make, zip(*columns, strict=True)))
+        self._stamps = self.bars["ts_ns"][start:stop].tolist()
+        self._closes = self.bars["close"][start:stop].tolist()
+        self._start = start
 
 
 def incremental_frame(
