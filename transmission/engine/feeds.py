@@ -26,6 +26,7 @@ from transmission.market.validation import EXACT_DUPLICATE, BarValues, validate_
 
 log = logging.getLogger(__name__)
 BarTuple = tuple[int, float, float, float, float, float]
+REPLAY_CHUNK = 65_536
 
 
 @dataclass(frozen=True)
@@ -94,15 +95,18 @@ def replay(bars: pd.DataFrame, after_ns: int | None = None) -> Iterator[BarTuple
     """Every bar (after `after_ns`, when resuming), as fast as the consumer takes them."""
     ts, o, h, low, c, v = bar_arrays(bars)
     start = 0 if after_ns is None else int(np.searchsorted(ts, after_ns, side="right"))
-    yield from zip(
-        ts[start:].tolist(),
-        o[start:].tolist(),
-        h[start:].tolist(),
-        low[start:].tolist(),
-        c[start:].tolist(),
-        v[start:].tolist(),
-        strict=True,
-    )
+    # Python floats a chunk at a time: a million bars as lists would hold ~200 MB at once.
+    for first in range(start, len(ts), REPLAY_CHUNK):
+        stop = first + REPLAY_CHUNK
+        yield from zip(
+            ts[first:stop].tolist(),
+            o[first:stop].tolist(),
+            h[first:stop].tolist(),
+            low[first:stop].tolist(),
+            c[first:stop].tolist(),
+            v[first:stop].tolist(),
+            strict=True,
+        )
 
 
 def paced(

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from transmission.config import EngineConfig
@@ -24,10 +25,11 @@ from transmission.engine.clock import Clock, ReplayClock
 from transmission.engine.events import Event, RegimeChange, RiskUpdate, SignalEvent, TradeExecution
 from transmission.engine.gearbox import Gearbox
 from transmission.execution import ClosedTrade, Fill, Order, PaperBroker
-from transmission.features import IncrementalFeatures
+from transmission.features import BatchFeatures, IncrementalFeatures
 from transmission.market.calendar import EXCHANGE_TZ, Session, SessionTracker
-from transmission.market.resample import BarAggregator, SignalBar
+from transmission.market.resample import BarAggregator, SignalBar, signal_bar_arrays
 from transmission.regime import RegimeClassifier
+from transmission.regime.classifier import TrackedRegimeClassifier
 from transmission.risk import RiskChange, RiskManager
 from transmission.strategies import BarView, Signal
 
@@ -77,8 +79,12 @@ class Orchestrator:
         self.costs = config.cost_config()
         self.sessions = SessionTracker()
         self.aggregator = BarAggregator(config.timeframe_minutes)
-        self.features = IncrementalFeatures(config.feature_config(), config.timeframe_minutes)
-        self.classifier = RegimeClassifier(config.regime_config())
+        self.features: IncrementalFeatures | BatchFeatures = IncrementalFeatures(
+            config.feature_config(), config.timeframe_minutes
+        )
+        self.classifier: RegimeClassifier | TrackedRegimeClassifier = RegimeClassifier(
+            config.regime_config()
+        )
         self.gearbox = Gearbox(config.gearbox, config.strategies, self.spec.tick)
         self.risk = RiskManager(config.risk_config(), tuple(self.gearbox.strategies))
         self.broker = PaperBroker(self.spec, self.costs)
@@ -96,6 +102,66 @@ class Orchestrator:
         self._flatten_ns = config.session.flatten_minutes_before_close * MINUTE_NS
         self._timeframe_ns = config.timeframe_minutes * MINUTE_NS
         self._lock = threading.RLock()
+
+    # -- replays of a known history ------------------------------------------------------------
+
+    def prepare_replay(self, bars: pd.DataFrame) -> None:
+        """Compute the features and market regimes of every signal bar of `bars` at once.
+
+        For backtests: `on_bar` then takes each signal bar's features and market regime from
+        these instead of updating them bar by bar. The numbers are the same (the batch and
+        incremental parity tests); the per-bar cost is not. Feed exactly these bars, in order,
+        from the first (a resumed run replays its history through `on_bar` too).
+        """
+        if self.bars_processed or self.last_bar_ns is not None:
+            raise RuntimeError("prepare_replay must come before the first bar")
+        ts = bars["ts"].dt.as_unit("ns").astype("int64").to_numpy()
+        if len(ts) == 0:
+            return
+        if np.any(ts[1:] <= ts[:-1]):
+            raise ValueError("a replay needs bars in strictly increasing time order")
+        sessions = self._sessions_over(ts)
+        o, h, low, c, v = (
+            bars[k].to_numpy(np.float64) for k in ("open", "high", "low", "close", "volume")
+        )
+        minutes = self.config.timeframe_minutes
+        signal = signal_bar_arrays(ts, o, h, low, c, v, sessions("utc_offset_ns"), minutes)
+        start = signal["ts_ns"]
+        of_signal = self._sessions_over(start)
+        rth_open, rth_close = of_signal("rth_open_ns"), of_signal("rth_close_ns")
+        in_rth = (rth_open <= start) & (start < rth_close)
+        # As _on_signal_bar computes them: the session holding the signal bar's open.
+        signal |= {
+            "session": of_signal("ordinal"),
+            "in_rth": in_rth,
+            "minute_of_day": ((start + of_signal("utc_offset_ns")) // MINUTE_NS) % DAY_MINUTES,
+            "rth_open_ns": np.where(in_rth, rth_open, 0),
+        }
+        features = BatchFeatures(signal, self.config.feature_config(), minutes)
+        self.features = features
+        self.classifier = TrackedRegimeClassifier(
+            self.config.regime_config(), features.values, signal["close"]
+        )
+
+    def _sessions_over(self, ts: np.ndarray) -> Any:
+        """For sorted epoch-ns times: a function giving a Session field for each time."""
+        found: list[Session] = []
+        counts: list[int] = []
+        i = 0
+        while i < len(ts):
+            session = self.sessions.session_of(int(ts[i]))
+            if not session.contains(int(ts[i])):
+                raise RuntimeError(f"session {session.trading_day} does not hold {int(ts[i])}")
+            end = int(np.searchsorted(ts, session.end_ns, side="left"))
+            found.append(session)
+            counts.append(end - i)
+            i = end
+        index = np.repeat(np.arange(len(found)), counts)
+
+        def field(name: str) -> np.ndarray:
+            return np.array([getattr(s, name) for s in found], dtype=np.int64)[index]
+
+        return field
 
     # -- the per-bar path ---------------------------------------------------------------------
 

@@ -178,6 +178,8 @@ def run_source(
         if not rerun:
             return RunSummary(run.run_id, "already completed", 0, None, 0.0)
         journal.delete_run(run.run_id)
+    # The whole history is known: features and market regimes in batch, not bar by bar.
+    run.orchestrator.prepare_replay(source.bars)
     after = run.start(replay(source.bars))
     processed = 0
     step = 5000
