@@ -90,12 +90,23 @@ class RiskManager:
 
     def changes(self, now_ns: int) -> list[RiskChange]:
         """Trips and resets since the last call (journal and broadcast each one)."""
+        # Called on every signal bar: the rules of `statuses`, in its order, keeping only the
+        # tripped ones and no RuleStatus objects (most bars nothing is tripped or changes).
+        state = self.state
+        current: dict[tuple[str, str | None], Decision] = {}
+        for rule in self.rules:
+            if rule.per_strategy:
+                for strategy in self.strategies:
+                    decision = rule.evaluate(state, now_ns, strategy)
+                    if decision.tripped:
+                        current[(rule.name, strategy)] = decision
+            else:
+                decision = rule.evaluate(state, now_ns, None)
+                if decision.tripped:
+                    current[(rule.name, None)] = decision
+        if not current and not self._tripped:
+            return []
         out = []
-        current = {
-            (s.rule, s.strategy): Decision(s.tripped, s.reason, s.until)
-            for s in self.statuses(now_ns)
-            if s.tripped
-        }
         for key, decision in current.items():
             if key not in self._tripped:
                 out.append(RiskChange(key[0], "trip", decision.reason, decision.until, key[1]))
