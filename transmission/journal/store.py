@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from transmission.journal.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -101,15 +102,39 @@ def snapshot_path(path: str | Path) -> Path:
     return path.with_name(f"{path.stem}.snapshot{path.suffix or '.duckdb'}")
 
 
-def _frame(table: str, rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
+_FLOAT_COLUMNS = frozenset(
+    {
+        *("entry_price", "stop_price", "target_price", "exit_price", "risk_usd"),
+        *("commission_usd", "pnl_usd", "result_r", "open", "high", "low", "close", "volume"),
+    }
+)
+_INT_COLUMNS = {"contracts": pa.int32(), "seq": pa.int64()}
+
+
+def _arrow_type(column: str) -> pa.DataType:
+    if column in _TS_COLUMNS:
+        return pa.timestamp("ns", tz="UTC")
+    if column in _FLOAT_COLUMNS:
+        return pa.float64()
+    return _INT_COLUMNS.get(column, pa.string())
+
+
+_ARROW_TYPES = {
+    column: _arrow_type(column) for columns in TABLE_COLUMNS.values() for column in columns
+}
+
+
+def _arrow(table: str, rows: Sequence[tuple[Any, ...]]) -> pa.Table:
+    # Straight from the row tuples to typed Arrow columns: no pandas frame, no datetime parsing
+    # (epoch ns are Arrow's timestamp values already); DuckDB reads Arrow without a copy.
     columns = TABLE_COLUMNS[table]
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    for column in columns:
-        if column in _TS_COLUMNS:
-            frame[column] = pd.to_datetime(frame[column].astype("int64"), unit="ns", utc=True)
-    if "trading_day" in frame:
-        frame["trading_day"] = pd.to_datetime(frame["trading_day"]).dt.date
-    return frame
+    arrays = []
+    for name, values in zip(columns, zip(*rows, strict=True), strict=True):
+        if name == "trading_day":
+            arrays.append(pa.array(values, pa.string()).cast(pa.date32()))
+        else:
+            arrays.append(pa.array(values, _ARROW_TYPES[name]))
+    return pa.Table.from_arrays(arrays, names=list(columns))
 
 
 class Journal:
@@ -233,8 +258,7 @@ class Journal:
     def _insert(
         self, tx: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[Any, ...]]
     ) -> None:
-        frame = _frame(table, rows)
-        tx.register("_batch", frame)
+        tx.register("_batch", _arrow(table, rows))
         try:
             tx.execute(f"INSERT INTO {table} SELECT * FROM _batch ON CONFLICT DO NOTHING")
         finally:
