@@ -490,3 +490,19 @@ def _exchange_time(ns: int | None) -> pd.Timestamp | None:
         return None
     return pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert("America/New_York")
 
+
+def last_checkpoint(
+    journal: Journal, run_id: str | None = None
+) -> tuple[str, pd.Timestamp | None, int] | None:
+    """(run id, last bar time, bars processed) of a run's checkpoint: a cheap liveness read."""
+    run = resolve_run(journal, run_id)
+    if run is None:
+        return None
+    row = first_row(
+        journal.cursor(),
+        "SELECT epoch_ns(last_bar_ts), bars_processed FROM engine_state WHERE run_id = ?",
+        [run],
+    )
+    if row is None:
+        return run, None, 0
+    return run, _exchange_time(int(row[0]) if row[0] is not None else None), int(row[1])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
 
 from tests.api.conftest import BacktestJournal, Server
+from transmission.journal.queries import TradeFilter, count_trades
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +135,27 @@ def test_trade_dates_are_exchange_time(all_trades: list[dict]):
     entry = all_trades[0]["timestamp_entry"]
     assert entry.endswith(("-05:00", "-04:00"))
     assert date.fromisoformat(all_trades[0]["trading_day"])
+
+
+@pytest.mark.slow
+def test_a_repeated_trade_page_follows_the_engine_as_it_trades(server: Server):
+    # The same URL is answered from memory between journal changes; a new trade must show.
+    with server.client() as http:
+        first = http.get("/api/trades", params={"limit": 1}).json()
+        deadline = time.monotonic() + 120
+        while (page := http.get("/api/trades", params={"limit": 1}).json())["total"] == first[
+            "total"
+        ]:
+            assert time.monotonic() < deadline, "no new trade showed within 120 s"
+            time.sleep(0.05)
+    engine_total = count_trades(
+        server.state.journal, TradeFilter(run_id=server.state.engine.run_id)
+    )
+    assert first["total"] < page["total"] <= engine_total
+    assert page["trades"][0]["run_id"] == server.state.engine.run_id
+
+
+def test_an_invalid_request_is_never_served_from_memory(server: Server):
+    with server.client() as http:
+        codes = [http.get("/api/trades", params={"limit": 0}).status_code for _ in range(3)]
+    assert codes == [422, 422, 422]

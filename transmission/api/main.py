@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from transmission.api import errors
+from transmission.api.cache import HotReads
 from transmission.api.routes import metrics, signals, system, trades
 from transmission.api.security import RemoteGuard, generate_token
 from transmission.api.state import AppState, open_state, preflight
@@ -60,6 +61,7 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_middleware(HotReads)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -9,14 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
-from fastapi.concurrency import run_in_threadpool
 
+from transmission.api.cache import ResponseCache
 from transmission.api.security import RateLimiter
 from transmission.api.websocket import ConnectionManager
 from transmission.config import load_config
@@ -24,55 +22,9 @@ from transmission.engine.feeds import from_file, from_simulator, replay
 from transmission.engine.live import LiveEngine
 from transmission.engine.runner import EngineRun
 from transmission.journal import Journal, open_reader
-from transmission.journal.store import first_row
 from transmission.settings import Settings
 
 log = logging.getLogger("transmission.api")
-
-
-class ResponseCache:
-    """Serialized JSON bodies of read routes, valid while the journal's trades are unchanged.
-
-    The journal's version (trade count, last exit, latest run) is read at most every
-    `refresh_s`, so a hot route costs a dictionary lookup, and a new trade shows within
-    `refresh_s`. Bodies are built off the event loop.
-    """
-
-    def __init__(self, journal: Journal, *, refresh_s: float = 0.25, size: int = 512) -> None:
-        self.journal = journal
-        self.refresh_s = refresh_s
-        self.size = size
-        self._bodies: OrderedDict[Hashable, tuple[Any, bytes]] = OrderedDict()
-        self._version: Any = None
-        self._checked = -float("inf")
-
-    async def body(self, key: Hashable, build: Callable[[], bytes]) -> bytes:
-        version = await self._current_version()
-        hit = self._bodies.get(key)
-        if hit is not None and hit[0] == version:
-            self._bodies.move_to_end(key)
-            return hit[1]
-        body = await run_in_threadpool(build)
-        self._bodies[key] = (version, body)
-        self._bodies.move_to_end(key)
-        while len(self._bodies) > self.size:
-            self._bodies.popitem(last=False)
-        return body
-
-    async def _current_version(self) -> Any:
-        now = time.monotonic()
-        if now - self._checked >= self.refresh_s:
-            self._version = await run_in_threadpool(self._read_version)
-            self._checked = now
-        return self._version
-
-    def _read_version(self) -> Any:
-        return first_row(
-            self.journal.cursor(),
-            "SELECT (SELECT count(*) FROM trades), (SELECT max(timestamp_exit) FROM trades), "
-            "(SELECT count(*) FROM runs), "
-            "(SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1)",
-        )
 
 
 @dataclass

@@ -37,7 +37,8 @@ def serve(
         Feed | None,
         typer.Option(
             help="none: serve the journal only; replay: the engine on --data or the simulator, "
-            "paced as live; follow: the engine on a file another program appends to (default replay)."
+            "paced as live; follow: the engine on a file another program appends to "
+            "(default replay)."
         ),
     ] = None,
     data: Annotated[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
+import pandas as pd
 from fastapi import APIRouter
 
 from transmission import services
@@ -113,11 +114,18 @@ def _risk(report: services.RiskReport, source: str) -> RiskStatusResponse:
 
 def _health(state: AppState) -> HealthResponse:
     engine = state.engine
+    run_id: str | None
+    last_bar: pd.Timestamp | None
     try:
-        status = services.system_status(state.journal, engine)
+        if engine is not None:
+            status = engine.status()
+            run_id, last_bar = status.run_id, status.last_bar_time
+        else:
+            checkpoint = services.last_checkpoint(state.journal)
+            run_id, last_bar = checkpoint[:2] if checkpoint else (None, None)
         database = True
     except Exception:
-        status, database = None, False
+        run_id, last_bar, database = None, None, False
     error = engine.error if engine is not None else None
     engine_ok = engine is None or (error is None and (engine.running or engine.finished.is_set()))
     ready = database and engine_ok
@@ -131,10 +139,8 @@ def _health(state: AppState) -> HealthResponse:
         engine_running=engine is not None and engine.running,
         engine_finished=engine is not None and engine.finished.is_set(),
         engine_error=f"{type(error).__name__}: {error}" if error is not None else None,
-        run_id=status.run_id if status else None,
-        last_bar_time=status.last_bar_time.to_pydatetime()
-        if status and status.last_bar_time
-        else None,
+        run_id=run_id,
+        last_bar_time=last_bar.to_pydatetime() if last_bar is not None else None,
         websocket_clients=state.manager.client_count,
     )
 
