@@ -74,11 +74,15 @@ def _results(db: Path, since: str | None, until: str) -> list[float]:
         sql += " AND trading_day >= ?"
         params.append(since)
     with duckdb.connect(str(db), read_only=True) as con:
-        return [r[0] for r in con.execute(sql + " ORDER BY timestamp_exit, trade_id", params).fetchall()]
+        return [
+            r[0] for r in con.execute(sql + " ORDER BY timestamp_exit, trade_id", params).fetchall()
+        ]
 
 
 @pytest.mark.slow
-def test_daily_report_writes_notebook_and_html_named_by_day(daily_run: tuple[Path, int, str]) -> None:
+def test_daily_report_writes_notebook_and_html_named_by_day(
+    daily_run: tuple[Path, int, str],
+) -> None:
     out, code, output = daily_run
     assert code == 0, output
     assert sorted(p.name for p in (out / "daily").iterdir()) == [
@@ -99,7 +103,9 @@ def test_daily_report_notebook_ran_with_the_injected_parameters(
     assert f"window = {WINDOW}" in injected.source
     assert f'db = "{report_db.resolve()}"' in injected.source
     assert nb.metadata.kernelspec.name == "python3"
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert errors == []
 
 
@@ -109,7 +115,9 @@ def test_daily_report_html_has_no_code_and_its_metrics_equal_transmission_metric
 ) -> None:
     out, _, _ = daily_run
     html = (out / "daily" / f"{TRADED_DAY}.html").read_text()
-    assert "load_daily(" not in html and "import" not in BeautifulSoup(html, "html.parser").get_text()
+    assert (
+        "load_daily(" not in html and "import" not in BeautifulSoup(html, "html.parser").get_text()
+    )
     soup = BeautifulSoup(html, "html.parser")
     expected = [
         compute_metrics(_results(report_db, TRADED_DAY, TRADED_DAY), window=WINDOW).to_dict(),
@@ -141,7 +149,10 @@ def test_weekly_report_html_figures_by_strategy_equal_transmission_metrics(
 ) -> None:
     out, code, output = weekly_run
     assert code == 0, output
-    assert sorted(p.name for p in (out / "weekly").iterdir()) == ["2023-11-27.html", "2023-11-27.ipynb"]
+    assert sorted(p.name for p in (out / "weekly").iterdir()) == [
+        "2023-11-27.html",
+        "2023-11-27.ipynb",
+    ]
     soup = BeautifulSoup((out / "weekly" / "2023-11-27.html").read_text(), "html.parser")
     with duckdb.connect(str(report_db), read_only=True) as con:
         trades = con.execute(
@@ -169,7 +180,9 @@ def test_daily_report_with_a_failing_cell_exits_1_and_keeps_the_error_notebook(
     template = nbformat.read(
         Path(__file__).resolve().parents[2] / "notebooks" / "reports" / "daily_report.ipynb", 4
     )
-    template.cells.insert(2, nbformat.v4.new_code_cell('raise RuntimeError("boom in a report cell")'))
+    template.cells.insert(
+        2, nbformat.v4.new_code_cell('raise RuntimeError("boom in a report cell")')
+    )
     broken = tmp_path / "broken_daily.ipynb"
     nbformat.write(template, broken)
     code, output = invoke(
@@ -194,9 +207,8 @@ def test_daily_report_whose_kernel_dies_on_start_exits_75_without_a_notebook(
 ) -> None:
     spec = tmp_path / "jupyter" / "kernels" / "dead"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(
-        '{"argv": ["/bin/false", "{connection_file}"], "display_name": "dead", "language": "python"}'
-    )
+    argv = '["/bin/false", "{connection_file}"]'
+    (spec / "kernel.json").write_text(f'{{"argv": {argv}, "display_name": "dead"}}')
     code, output = invoke(
         "report", "daily", "--date", "2023-11-21", "--db", str(report_db),
         "--out", str(tmp_path / "out"), "--kernel", "dead", "--start-timeout", "30",

@@ -33,8 +33,11 @@ def _default_out() -> Path:
 
 OutOption = Annotated[
     Path,
-    typer.Option("--out", help="Reports folder (default: TRANSMISSION_REPORTS_DIR or reports).",
-                 default_factory=_default_out),
+    typer.Option(
+        "--out",
+        help="Reports folder (default: TRANSMISSION_REPORTS_DIR or reports).",
+        default_factory=_default_out,
+    ),
 ]
 WindowOption = Annotated[int, typer.Option(help="Rolling window of the metrics, in trades.")]
 SymbolOption = Annotated[str | None, typer.Option(help="Symbol (default: the run's).")]
@@ -81,8 +84,11 @@ def daily(
     start_timeout: StartTimeoutOption = 60,
     template: TemplateOption = None,
 ) -> None:
-    _exit(_run("daily", date, db, out_dir, window, symbol, run, kernel, cell_timeout, start_timeout,
-         template))  # fmt: skip
+    code = _run(
+        "daily", date, db, out_dir, window, symbol, run, kernel, cell_timeout, start_timeout,
+        template,
+    )  # fmt: skip
+    _exit(code)
 
 
 @report_app.command(help="The weekly report of one week, Monday to Friday." + EXIT_CODES)
@@ -101,8 +107,11 @@ def weekly(
     start_timeout: StartTimeoutOption = 60,
     template: TemplateOption = None,
 ) -> None:
-    _exit(_run("weekly", week, db, out_dir, window, symbol, run, kernel, cell_timeout, start_timeout,
-         template))  # fmt: skip
+    code = _run(
+        "weekly", week, db, out_dir, window, symbol, run, kernel, cell_timeout, start_timeout,
+        template,
+    )  # fmt: skip
+    _exit(code)
 
 
 def _exit(code: int) -> None:
@@ -145,7 +154,11 @@ def _run(
         # One unwrapped line: the scheduler logs it, and paths stay whole.
         console.print(f"[bold red]error:[/] {exc}", soft_wrap=True, highlight=False)
         return exc.exit_code
-    out.print(f"{kind} {job.name}: {result.html} ({result.elapsed_s:.1f} s)", highlight=False)
+    out.print(
+        f"{kind} {job.name}: {result.html} ({result.elapsed_s:.1f} s)",
+        highlight=False,
+        soft_wrap=True,
+    )
     return 0
 
 

@@ -1,4 +1,4 @@
-"""`python -m transmission.reports daily|weekly ...`: the report commands without the rest of the CLI.
+"""`python -m transmission.reports daily|weekly ...`: the report commands on their own.
 
 The scheduler starts each report this way, in its own process.
 """

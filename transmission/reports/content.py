@@ -109,7 +109,9 @@ def open_journal(db: str | Path) -> Journal:
         raise ReportInputError(str(exc)) from None
 
 
-def run_context(journal: Journal, db: str | Path, run_id: str | None, symbol: str | None) -> RunContext:
+def run_context(
+    journal: Journal, db: str | Path, run_id: str | None, symbol: str | None
+) -> RunContext:
     """The run (None: the latest), checked against the symbol asked for."""
     info = run_info(journal, run_id)
     if info is None:
@@ -155,10 +157,7 @@ def trading_days(journal: Journal, ctx: RunContext) -> list[date]:
     from transmission.market.calendar import trading_days_of
 
     bars = bars_frame(journal, ctx.dataset, ctx.symbol)
-    if ctx.last_bar is None:
-        bars = bars.iloc[:0]
-    else:
-        bars = bars[bars["ts"] <= ctx.last_bar]
+    bars = bars.iloc[:0] if ctx.last_bar is None else bars[bars["ts"] <= ctx.last_bar]
     days = set(trading_days_of(bars["ts"]).dt.date) if len(bars) else set()
     results = trade_results(journal, TradeFilter(run_id=ctx.run_id))
     days.update(pd.to_datetime(results["trading_day"]).dt.date)
@@ -249,7 +248,9 @@ def load_daily(
         ctx = run_context(journal, db, run_id, symbol)
         session_day = resolve_day(journal, ctx, parsed)
         start, end = session_window(session_day)
-        day_filter = TradeFilter(run_id=ctx.run_id, symbol=ctx.symbol, since=session_day, until=session_day)
+        day_filter = TradeFilter(
+            run_id=ctx.run_id, symbol=ctx.symbol, since=session_day, until=session_day
+        )
         trades = export_trades(journal, day_filter)
         to_date = TradeFilter(run_id=ctx.run_id, symbol=ctx.symbol, until=session_day)
         before = regime_changes_frame(journal, ctx.run_id, until=start)

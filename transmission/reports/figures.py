@@ -98,40 +98,61 @@ def price_regime_figure(content: DailyContent) -> Figure:
     ax.plot(ts, bars["close"], color=INK, linewidth=0.9)
     lo, hi = ts.iloc[0], ts.iloc[-1] + pd.Timedelta(minutes=1)
     seen: dict[str, str] = {}
-    for seg in regime_segments(content).itertuples(index=False):
-        color = REGIME_COLORS.get(seg.label, REGIME_COLORS.get(seg.regime, "#9aa5b1"))
-        start, end = max(_naive(seg.start), lo), min(_naive(seg.end), hi)
+    for seg in _rows(regime_segments(content)):
+        label = str(seg["label"])
+        color = REGIME_COLORS.get(label, REGIME_COLORS.get(str(seg["regime"]), "#9aa5b1"))
+        start, end = max(_naive(seg["start"]), lo), min(_naive(seg["end"]), hi)
         if start >= end:
             continue
         ax.axvspan(start, end, color=color, alpha=0.13, linewidth=0)
-        seen.setdefault(seg.label, color)
-    for trade in content.trades.itertuples(index=False):
-        long = trade.trade_type == "Long"
-        color = POS if trade.result_r > 0 else NEG
-        entry, exit_ = _naive(trade.timestamp_entry), _naive(trade.timestamp_exit)
-        ax.plot([entry, exit_], [trade.entry_price, trade.exit_price], color=color, linewidth=1.6)
-        ax.scatter([entry], [trade.entry_price], marker="^" if long else "v", s=70, color=color,
-                   edgecolor="white", zorder=5)
-        ax.scatter([exit_], [trade.exit_price], marker="o", s=36, color=color,
-                   edgecolor="white", zorder=5)
-        ax.hlines(trade.stop_price, entry, exit_, color=NEG, linestyle=":", linewidth=1)
-        ax.hlines(trade.target_price, entry, exit_, color=POS, linestyle=":", linewidth=1)
+        seen.setdefault(label, color)
+    for trade in _rows(content.trades):
+        long = trade["trade_type"] == "Long"
+        color = POS if float(trade["result_r"]) > 0 else NEG
+        entry, exit_ = _naive(trade["timestamp_entry"]), _naive(trade["timestamp_exit"])
+        prices = [float(trade["entry_price"]), float(trade["exit_price"])]
+        times: Any = [entry, exit_]  # matplotlib plots datetimes; its stubs say numbers only
+        ax.plot(times, prices, color=color, linewidth=1.6)
+        ax.scatter(
+            times[:1],
+            prices[:1],
+            marker="^" if long else "v",
+            s=70,
+            color=color,
+            edgecolor="white",
+            zorder=5,
+        )
+        ax.scatter(
+            times[1:], prices[1:], marker="o", s=36, color=color, edgecolor="white", zorder=5
+        )
+        for level, tint in ((trade["stop_price"], NEG), (trade["target_price"], POS)):
+            ax.hlines(float(level), times[0], times[1], color=tint, linestyle=":", linewidth=1)
     ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
     ax.set_xlim(lo, hi)
     ax.set_ylabel(f"{content.context.symbol} (points)", color=INK)
     ax.set_title(title, loc="left", fontsize=11, color=INK)
     handles = [Patch(color=c, alpha=0.35, label=label) for label, c in seen.items()]
     if handles:
-        ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8,
-                  frameon=False, ncol=len(handles))
+        ax.legend(
+            handles=handles,
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            fontsize=8,
+            frameon=False,
+            ncol=len(handles),
+        )
     return fig
 
 
 def trade_pnl_figure(content: DailyContent) -> Figure:
     """Each trade's R as a bar, and the cumulative R of the day as a line."""
     fig, (ax,) = _figure(3.0)
-    _pnl_bars(ax, content.result_r.to_numpy(), [f"#{i}" for i in range(1, len(content.trades) + 1)],
-              "No trades on this day.")
+    _pnl_bars(
+        ax,
+        content.result_r.to_numpy(),
+        [f"#{i}" for i in range(1, len(content.trades) + 1)],
+        "No trades on this day.",
+    )
     ax.set_title("P&L per trade and cumulative (R)", loc="left", fontsize=11, color=INK)
     return fig
 
@@ -141,8 +162,9 @@ def _pnl_bars(ax: Axes, values: np.ndarray, labels: list[str], empty: str) -> No
         _empty(ax, empty)
         return
     x = np.arange(values.size)
-    ax.bar(x, values, color=[POS if v > 0 else NEG for v in values], width=0.6, alpha=0.85,
-           label="R")
+    ax.bar(
+        x, values, color=[POS if v > 0 else NEG for v in values], width=0.6, alpha=0.85, label="R"
+    )
     cumulative = equity_curve_r(values)
     ax.plot(x, cumulative, color="#17406d", marker="o", linewidth=1.8, label="cumulative R")
     ax.axhline(0, color=INK, linewidth=0.8)
@@ -150,8 +172,15 @@ def _pnl_bars(ax: Axes, values: np.ndarray, labels: list[str], empty: str) -> No
     for xi, v in zip(x, values, strict=True):
         if v == 0:  # a day without trades needs no label
             continue
-        ax.annotate(f"{v:+.2f}", (xi, v), textcoords="offset points",
-                    xytext=(0, 4 if v >= 0 else -11), ha="center", fontsize=8, color=INK)
+        ax.annotate(
+            f"{v:+.2f}",
+            (xi, v),
+            textcoords="offset points",
+            xytext=(0, 4 if v >= 0 else -11),
+            ha="center",
+            fontsize=8,
+            color=INK,
+        )
     ax.set_ylabel("R", color=INK)
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False, ncol=2)
 
@@ -197,6 +226,10 @@ def equity_drawdown_figure(content: WeeklyContent) -> Figure:
                 ax.axvline(i + 0.5, color="#9aa5b1", linewidth=0.8, linestyle="--")
     bottom.set_xticks(x)
     return fig
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def _naive(ts: Any) -> pd.Timestamp:

@@ -8,6 +8,7 @@ converts it to DIR/<kind>/<day>.html without code cells.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -233,16 +234,12 @@ def _cells_started(notebook: Path) -> bool:
         nb = nbformat.read(notebook, as_version=4)
     except Exception:  # an unreadable notebook tells us nothing ran to completion
         return False
-    return any(
-        cell.get("metadata", {}).get("papermill", {}).get("start_time") for cell in nb.cells
-    )
+    return any(cell.get("metadata", {}).get("papermill", {}).get("start_time") for cell in nb.cells)
 
 
 def _import_exporter() -> None:
-    try:
+    with contextlib.suppress(Exception):  # the import in _write_html reports any error
         import nbconvert.exporters.html  # noqa: F401
-    except Exception:  # the import in _write_html reports it
-        pass
 
 
 def _write_html(executed: Any, target: Path, title: str) -> None:

@@ -195,7 +195,9 @@ def banner(title: str, subtitle: str, kpis: Sequence[tuple[str, str, str]]) -> s
 
 def _source_line(ctx: RunContext) -> str:
     last = ctx.last_bar.strftime("%a %d %b %H:%M ET") if ctx.last_bar is not None else "no bar"
-    return f"run {ctx.run_id} ({ctx.kind}, {ctx.status}) · last bar {last} · read from {ctx.read_from}"
+    return (
+        f"run {ctx.run_id} ({ctx.kind}, {ctx.status}) · last bar {last} · read from {ctx.read_from}"
+    )
 
 
 def daily_header(content: DailyContent) -> str:
@@ -204,11 +206,17 @@ def daily_header(content: DailyContent) -> str:
     n_trips = int((trips["event"] == "trip").sum()) if len(trips) else 0
     kpis = [
         ("Day P&L", f"{fmt_r(day['total_r'])} R", tone(day["total_r"])),
-        ("Trades (won / lost)", f"{day['total_trades']} ({day['total_wins']} / "
-         f"{day['total_losses']})", ""),
+        (
+            "Trades (won / lost)",
+            f"{day['total_trades']} ({day['total_wins']} / {day['total_losses']})",
+            "",
+        ),
         ("Day win rate", fmt_pct(day["all_win_rate"]), ""),
-        (f"E[R], last {run['window_trades']} trades", fmt_r(run["expected_r"], 3),
-         tone(run["expected_r"])),
+        (
+            f"E[R], last {run['window_trades']} trades",
+            fmt_r(run["expected_r"], 3),
+            tone(run["expected_r"]),
+        ),
         ("Run P&L to date", f"{fmt_r(run['total_r'])} R", tone(run["total_r"])),
         ("Tripwire trips", str(n_trips), "tx-neg" if n_trips else ""),
     ]
@@ -220,21 +228,27 @@ def weekly_header(content: WeeklyContent) -> str:
     week = content.week_metrics
     daily = content.daily
     traded = daily[daily["trades"] > 0]
-    best = traded.loc[traded["result_r"].idxmax()] if len(traded) else None
-    worst = traded.loc[traded["result_r"].idxmin()] if len(traded) else None
+    r = traded["result_r"].to_numpy()
+    best = traded.iloc[int(r.argmax())] if len(traded) else None
+    worst = traded.iloc[int(r.argmin())] if len(traded) else None
     kpis = [
         ("Week P&L", f"{fmt_r(week['total_r'])} R", tone(week["total_r"])),
-        ("Trades (won / lost)", f"{week['total_trades']} ({week['total_wins']} / "
-         f"{week['total_losses']})", ""),
-        ("Profit factor", fmt_pf(week["all_profit_factor"], week["all_profit_factor_infinite"]), ""),
+        (
+            "Trades (won / lost)",
+            f"{week['total_trades']} ({week['total_wins']} / {week['total_losses']})",
+            "",
+        ),
+        (
+            "Profit factor",
+            fmt_pf(week["all_profit_factor"], week["all_profit_factor_infinite"]),
+            "",
+        ),
         ("Max drawdown", f"{fmt_num(week['max_drawdown_r'])} R", ""),
         ("Best day", _day_kpi(best), tone(best["result_r"]) if best is not None else ""),
         ("Worst day", _day_kpi(worst), tone(worst["result_r"]) if worst is not None else ""),
     ]
     end = content.last_day
-    title = (
-        f"{content.context.symbol} weekly report · {content.week:%d %b} to {end:%d %b %Y}"
-    )
+    title = f"{content.context.symbol} weekly report · {content.week:%d %b} to {end:%d %b %Y}"
     return banner(title, _source_line(content.context), kpis)
 
 
@@ -313,11 +327,12 @@ def regime_segments(content: DailyContent) -> pd.DataFrame:
         points.append((start, opening["regime"], opening["direction"], "carried over"))
     else:
         points.append((start, "NO_TRADE", None, "no regime yet"))
-    for row in content.regimes.itertuples(index=False):
-        if row.ts <= start:
-            points[0] = (start, row.regime, row.direction, row.reason)
-        elif row.ts < end:
-            points.append((row.ts, row.regime, row.direction, row.reason))
+    for row in _records(content.regimes):
+        change = (row["ts"], str(row["regime"]), row["direction"], str(row["reason"]))
+        if row["ts"] <= start:
+            points[0] = (start, *change[1:])
+        elif row["ts"] < end:
+            points.append(change)
     rows = []
     for i, (ts, regime, direction, reason) in enumerate(points):
         stop = points[i + 1][0] if i + 1 < len(points) else end
@@ -331,7 +346,9 @@ def _duration(delta: pd.Timedelta) -> str:
     return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
 
 
-def risk_events_table(events: pd.DataFrame, table_id: str = "tripwires", weekly: bool = False) -> str:
+def risk_events_table(
+    events: pd.DataFrame, table_id: str = "tripwires", weekly: bool = False
+) -> str:
     """Tripwire trips and resets, in order."""
     frame = events.copy()
     if len(frame):
@@ -370,7 +387,7 @@ def _metric_cell(figures: dict[str, Any], key: str | None, fmt: Callable[[Any], 
     value = figures.get(key)
     if key.endswith("profit_factor") and figures.get(f"{key}_infinite"):
         return '<td class="r" data-value="inf">∞</td>'
-    data = "" if _missing(value) else f' data-value="{float(value)!r}"'
+    data = "" if value is None or _missing(value) else f' data-value="{float(value)!r}"'
     signed = key.endswith(("_r", "expected_r")) and not key.startswith("max_")
     css = f"r {tone(value)}" if signed else "r"
     return f'<td class="{css.strip()}" data-key="{key}"{data}>{html.escape(fmt(value))}</td>'
@@ -451,7 +468,9 @@ GROUP_COLUMNS = (
 )
 
 
-def group_metrics_table(groups: dict[str, Any], total: dict[str, Any], name: str, table_id: str) -> str:
+def group_metrics_table(
+    groups: dict[str, Any], total: dict[str, Any], name: str, table_id: str
+) -> str:
     """Week figures per group (strategy or regime) over every trade of the week, and all."""
     rows = []
     for key, figures in [*sorted(groups.items()), ("All", total)]:
