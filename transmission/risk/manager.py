@@ -7,7 +7,8 @@ broadcasts. Manual halt, resume and resets are methods the API and the widgets c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any
 
 from transmission.contracts import ContractSpec
@@ -15,6 +16,9 @@ from transmission.risk.config import RiskConfig
 from transmission.risk.rules import CLEAR, Decision, Rule, build
 from transmission.risk.sizing import Size, size_position
 from transmission.risk.state import RiskState
+
+# Every field of the risk state, read at once: what the rules can see.
+_state_values = attrgetter(*(f.name for f in fields(RiskState)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,10 @@ class RiskManager:
         self.state = RiskState()
         self.strategies = strategies
         self._tripped: dict[tuple[str, str | None], Decision] = {}
+        # The state (and rules) `_tripped` was last computed from, and the rules that read the
+        # clock: while the state stays the same only those can change their decision.
+        self._seen: tuple[Any, ...] | None = None
+        self._clocked: list[Rule] = []
 
     # -- decisions ----------------------------------------------------------------------------
 
@@ -90,9 +98,13 @@ class RiskManager:
 
     def changes(self, now_ns: int) -> list[RiskChange]:
         """Trips and resets since the last call (journal and broadcast each one)."""
-        # Called on every signal bar: the rules of `statuses`, in its order, keeping only the
-        # tripped ones and no RuleStatus objects (most bars nothing is tripped or changes).
+        # Called on every signal bar, where the state rarely changes: then only the rules that
+        # read the clock can decide differently, and if none does there is nothing to report.
         state = self.state
+        seen = (_state_values(state), tuple(self.rules), self.strategies)
+        if seen == self._seen and self._clocked_rules_agree(now_ns):
+            return []
+        # The rules of `statuses`, in its order, keeping only the tripped ones.
         current: dict[tuple[str, str | None], Decision] = {}
         for rule in self.rules:
             if rule.per_strategy:
@@ -104,6 +116,11 @@ class RiskManager:
                 decision = rule.evaluate(state, now_ns, None)
                 if decision.tripped:
                     current[(rule.name, None)] = decision
+        values = seen[0]
+        recent = {name: list(results) for name, results in state.recent_r.items()}
+        # A copy of the lists the rules read, which the state changes in place.
+        self._seen = (tuple(recent if v is state.recent_r else v for v in values), *seen[1:])
+        self._clocked = [rule for rule in self.rules if getattr(rule, "reads_clock", True)]
         if not current and not self._tripped:
             return []
         out = []
@@ -115,6 +132,20 @@ class RiskManager:
                 out.append(RiskChange(key[0], "reset", decision.reason, None, key[1]))
         self._tripped = current
         return out
+
+    def _clocked_rules_agree(self, now_ns: int) -> bool:
+        """Whether every clock-reading rule decides now as it did at the last evaluation."""
+        state, tripped = self.state, self._tripped
+        for rule in self._clocked:
+            for strategy in self.strategies if rule.per_strategy else (None,):
+                decision = rule.evaluate(state, now_ns, strategy)
+                before = tripped.get((rule.name, strategy))
+                if decision.tripped:
+                    if decision != before:
+                        return False
+                elif before is not None:
+                    return False
+        return True
 
     # -- state updates ------------------------------------------------------------------------
 
@@ -200,6 +231,7 @@ class RiskManager:
         }
 
     def restore(self, data: dict[str, Any]) -> None:
+        self._seen = None
         self.state = RiskState.from_dict(data["state"])
         self._tripped = {
             (rule, strategy): Decision(True, reason, until)

@@ -21,6 +21,10 @@ CLEAR = Decision(False)
 
 
 class Rule(Protocol):
+    """A tripwire. A rule may also set `reads_clock = False` when `evaluate` ignores `now_ns`:
+    the risk manager then skips it on bars where the state it reads has not changed (a rule that
+    does not say so is evaluated on every bar)."""
+
     name: ClassVar[str]
     per_strategy: ClassVar[bool]
 

@@ -13,6 +13,7 @@ from transmission.risk.state import RiskState
 class Cooldown:
     name: ClassVar[str] = "cooldown"
     per_strategy: ClassVar[bool] = False
+    reads_clock: ClassVar[bool] = True
 
     def __init__(self, config: RiskConfig) -> None:
         self.minutes = config.cooldown_minutes

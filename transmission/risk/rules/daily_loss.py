@@ -13,6 +13,7 @@ from transmission.risk.state import RiskState
 class DailyLoss:
     name: ClassVar[str] = "daily_loss"
     per_strategy: ClassVar[bool] = False
+    reads_clock: ClassVar[bool] = False
 
     def __init__(self, config: RiskConfig) -> None:
         self.limit = -abs(config.daily_loss_r)

@@ -13,6 +13,7 @@ from transmission.risk.state import RiskState
 class Drawdown:
     name: ClassVar[str] = "drawdown"
     per_strategy: ClassVar[bool] = False
+    reads_clock: ClassVar[bool] = False
 
     def __init__(self, config: RiskConfig) -> None:
         self.limit = config.max_drawdown_r

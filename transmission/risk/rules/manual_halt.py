@@ -13,6 +13,7 @@ from transmission.risk.state import RiskState
 class ManualHalt:
     name: ClassVar[str] = "manual_halt"
     per_strategy: ClassVar[bool] = False
+    reads_clock: ClassVar[bool] = False
 
     def __init__(self, config: RiskConfig) -> None:
         self.config = config

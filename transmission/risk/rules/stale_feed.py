@@ -13,6 +13,7 @@ from transmission.risk.state import RiskState
 class StaleFeed:
     name: ClassVar[str] = "stale_feed"
     per_strategy: ClassVar[bool] = False
+    reads_clock: ClassVar[bool] = False
 
     def __init__(self, config: RiskConfig) -> None:
         self.config = config

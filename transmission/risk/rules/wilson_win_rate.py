@@ -18,6 +18,7 @@ from transmission.risk.state import RiskState
 class WilsonWinRate:
     name: ClassVar[str] = "wilson_win_rate"
     per_strategy: ClassVar[bool] = True
+    reads_clock: ClassVar[bool] = False
 
     def __init__(self, config: RiskConfig) -> None:
         # Results change only when a trade closes; the cache keeps the per-bar check cheap.
