@@ -7,6 +7,7 @@ hand-written list. A day that CME trades but NYSE does not (Thanksgiving) has no
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -143,8 +144,19 @@ class SessionTracker:
             self._cache[day] = session
         return session
 
+    def prefetch(self, days: Iterable[date]) -> None:
+        """Build the sessions of many trading days with one calendar lookup (a replay knows its
+        days up front; one lookup a day costs ~10 ms)."""
+        missing = sorted(set(days) - self._cache.keys())
+        if not missing:
+            return
+        windows = rth_windows(missing)
+        opens, closes = windows["rth_open"].tolist(), windows["rth_close"].tolist()
+        for day, rth_open, rth_close in zip(missing, opens, closes, strict=True):
+            self._cache[day] = self._build(day, (rth_open, rth_close))
+
     @staticmethod
-    def _build(day: date) -> Session:
+    def _build(day: date, window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Session:
         prev = pd.Timestamp(day) - pd.Timedelta(days=1)
         while prev.weekday() >= 5:
             prev -= pd.Timedelta(days=1)
@@ -152,8 +164,11 @@ class SessionTracker:
         end = pd.Timestamp(day).replace(hour=GLOBEX_ROLL_HOUR).tz_localize(EXCHANGE_TZ)
         noon = pd.Timestamp(day).replace(hour=12).tz_localize(EXCHANGE_TZ)
         offset = noon.utcoffset()
-        window = rth_windows([day]).iloc[0]
-        has_rth = not pd.isna(window["rth_open"])
+        if window is None:
+            row = rth_windows([day]).iloc[0]
+            window = (row["rth_open"], row["rth_close"])
+        rth_open, rth_close = window
+        has_rth = not pd.isna(rth_open)
         iso = day.isocalendar()
         return Session(
             trading_day=day,
@@ -162,6 +177,6 @@ class SessionTracker:
             start_ns=int(start.value),
             end_ns=int(end.value),
             utc_offset_ns=int(offset.total_seconds() * 1e9) if offset else 0,
-            rth_open_ns=int(window["rth_open"].value) if has_rth else 0,
-            rth_close_ns=int(window["rth_close"].value) if has_rth else 0,
+            rth_open_ns=int(rth_open.value) if has_rth else 0,
+            rth_close_ns=int(rth_close.value) if has_rth else 0,
         )
