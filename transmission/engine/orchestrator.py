@@ -26,7 +26,7 @@ from transmission.engine.events import Event, RegimeChange, RiskUpdate, SignalEv
 from transmission.engine.gearbox import Gearbox
 from transmission.execution import ClosedTrade, Fill, Order, PaperBroker
 from transmission.features import BatchFeatures, IncrementalFeatures
-from transmission.market.calendar import EXCHANGE_TZ, Session, SessionTracker
+from transmission.market.calendar import EXCHANGE_TZ, Session, SessionTracker, trading_days_of
 from transmission.market.resample import BarAggregator, SignalBar, signal_bar_arrays
 from transmission.regime import RegimeClassifier
 from transmission.regime.classifier import TrackedRegimeClassifier
@@ -120,6 +120,8 @@ class Orchestrator:
             return
         if np.any(ts[1:] <= ts[:-1]):
             raise ValueError("a replay needs bars in strictly increasing time order")
+        days = trading_days_of(bars["ts"]).drop_duplicates()
+        self.sessions.prefetch(day.date() for day in days)
         sessions = self._sessions_over(ts)
         o, h, low, c, v = (
             bars[k].to_numpy(np.float64) for k in ("open", "high", "low", "close", "volume")
