@@ -72,9 +72,7 @@ def test_openapi_documents_every_route_with_its_model_and_errors(server: Server)
     for path in ("/api/system/halt", "/api/signals/generate"):
         assert {"401", "422", "429"} <= set(paths[path]["post"]["responses"])
     schemas = spec["components"]["schemas"]
-    assert {"SignalRequest", "TradeCreateRequest", "PerformanceMetricsResponse"} <= set(schemas) | {
-        "TradeCreateRequest"
-    }
+    assert {"SignalRequest", "HaltRequest", "ErrorResponse", "TripwireStatus"} <= set(schemas)
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
 
 
