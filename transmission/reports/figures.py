@@ -26,6 +26,7 @@ from transmission.reports.tables import REGIME_COLORS, regime_segments
 WIDTH_IN = 11.0
 DPI = 144
 DISPLAY_WIDTH_PX = 1100
+EMPTY_HEIGHT_IN = 0.9
 POS, NEG, INK, GRID = "#1a7f37", "#c62828", "#1f2933", "#e4e7eb"
 TZ = "America/New_York"
 # The window the daily price chart frames: the regular session with a margin either side.
@@ -47,8 +48,7 @@ def _figure(height_in: float, rows: int = 1, **grid: Any) -> tuple[Figure, list[
 
 def _empty(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#7b8794")
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.set_axis_off()
 
 
 def png(fig: Figure) -> bytes:
@@ -146,13 +146,10 @@ def price_regime_figure(content: DailyContent) -> Figure:
 
 def trade_pnl_figure(content: DailyContent) -> Figure:
     """Each trade's R as a bar, and the cumulative R of the day as a line."""
-    fig, (ax,) = _figure(3.0)
-    _pnl_bars(
-        ax,
-        content.result_r.to_numpy(),
-        [f"#{i}" for i in range(1, len(content.trades) + 1)],
-        "No trades on this day.",
-    )
+    values = content.result_r.to_numpy()
+    fig, (ax,) = _figure(3.0 if values.size else EMPTY_HEIGHT_IN)
+    labels = [f"#{i}" for i in range(1, values.size + 1)]
+    _pnl_bars(ax, values, labels, "No trades on this day.")
     ax.set_title("P&L per trade and cumulative (R)", loc="left", fontsize=11, color=INK)
     return fig
 
@@ -200,12 +197,12 @@ def daily_pnl_figure(content: WeeklyContent) -> Figure:
 
 def equity_drawdown_figure(content: WeeklyContent) -> Figure:
     """Cumulative R trade by trade over the week, and its drawdown from the running peak."""
-    fig, (top, bottom) = _figure(4.6, rows=2, sharex=True, height_ratios=[2.2, 1])
     values = content.result_r.to_numpy()
     if values.size == 0:
-        _empty(top, "No trades this week.")
-        _empty(bottom, "")
+        fig, (ax,) = _figure(EMPTY_HEIGHT_IN)
+        _empty(ax, "No trades this week.")
         return fig
+    fig, (top, bottom) = _figure(4.6, rows=2, sharex=True, height_ratios=[2.2, 1])
     x = np.arange(values.size + 1)
     equity = np.concatenate([[0.0], equity_curve_r(values)])
     drawdown = np.concatenate([[0.0], drawdown_r(values)])

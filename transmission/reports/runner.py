@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -169,6 +170,7 @@ def run_report(
     notebook.parent.mkdir(parents=True, exist_ok=True)
     # A failed run must not leave last run's HTML looking current.
     html_path.unlink(missing_ok=True)
+    _skip_slow_optional_imports()
     started = time.perf_counter()
     # nbconvert takes a second or two to import: do it while the kernel works, not after.
     threading.Thread(target=_import_exporter, name="nbconvert-import", daemon=True).start()
@@ -235,6 +237,15 @@ def _cells_started(notebook: Path) -> bool:
     except Exception:  # an unreadable notebook tells us nothing ran to completion
         return False
     return any(cell.get("metadata", {}).get("papermill", {}).get("start_time") for cell in nb.cells)
+
+
+def _skip_slow_optional_imports() -> None:
+    """Keep jsonschema (imported by nbformat) from importing rfc3987-syntax.
+
+    When installed, that package compiles a grammar at import, 1-2 s of a report's ~10; it only
+    serves the "iri" string formats, which notebook validation never uses.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def _import_exporter() -> None:

@@ -420,10 +420,14 @@ def metrics_table(
 def daily_metrics_table(content: DailyContent) -> str:
     """The day, the rolling window of the last N trades to the day's close, and the run so far."""
     window = content.window_metrics
+    n = window["window_trades"]
+    title = (
+        f"Last {n} trades" if n == content.window else f"Last {n} trades (window {content.window})"
+    )
     return metrics_table(
         [
             ("The day", content.day_metrics, False),
-            (f"Last {content.window} trades", window, True),
+            (title, window, True),
             ("Run to date", window, False),
         ]
     )
