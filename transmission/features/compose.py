@@ -12,6 +12,7 @@ import math
 from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -371,7 +372,8 @@ class BatchFeatures:
             raise IndexError(f"features were computed for {len(self)} signal bars only")
         stop = start + self._chunk
         columns = [self.values[name][start:stop].tolist() for name in self.columns]
-        self._rows = list(map(self._make._make, zip(*columns, strict=True)))
+        # tuple.__new__ is what namedtuple's _make calls, minus its Python-level frame.
+        self._rows = list(map(partial(tuple.__new__, self._make), zip(*columns, strict=True)))
         self._stamps = self.bars["ts_ns"][start:stop].tolist()
         self._closes = self.bars["close"][start:stop].tolist()
         self._start = start
