@@ -240,12 +240,22 @@ def _cells_started(notebook: Path) -> bool:
 
 
 def _skip_slow_optional_imports() -> None:
-    """Keep jsonschema (imported by nbformat) from importing rfc3987-syntax.
+    """Import nbformat without letting jsonschema import rfc3987-syntax.
 
     When installed, that package compiles a grammar at import, 1-2 s of a report's ~10; it only
-    serves the "iri" string formats, which notebook validation never uses.
+    serves jsonschema's "iri" formats, which notebook validation never uses. The block is lifted
+    once nbformat is in, so later code may still import the package itself.
     """
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    if "jsonschema" in sys.modules:
+        return
+    blocked = "rfc3987_syntax" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+    try:
+        import nbformat  # noqa: F401
+    finally:
+        if blocked:
+            del sys.modules["rfc3987_syntax"]
 
 
 def _import_exporter() -> None:
