@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -37,8 +38,11 @@ MINUTE_NS = 60_000_000_000
 DAY_MINUTES = 1440
 
 
+@lru_cache(maxsize=256)
 def _ts(ns: int) -> pd.Timestamp:
-    return pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(EXCHANGE_TZ)
+    # Events stamp the same bar times again and again (ts_event, ts_init, the trade's times);
+    # a Timestamp costs ~10 us to make and is immutable, so a few recent ones are kept.
+    return pd.Timestamp(ns, tz=EXCHANGE_TZ)
 
 
 @dataclass(frozen=True, slots=True)
