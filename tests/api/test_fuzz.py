@@ -13,14 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import (
-    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
 
 from tests.api.conftest import Server
 
-CHECKS = [status_code_conformance, response_schema_conformance, negative_data_rejection]
+# Not `negative_data_rejection`: in a query string a "wrong type" (symbol=123) is a valid string,
+# so that check reports requests any API must accept.
+CHECKS = [status_code_conformance, response_schema_conformance]
 
 
 @pytest.mark.slow

@@ -113,6 +113,7 @@ def test_recent_trades_are_the_first_page_of_the_engines_run(server: Server):
         ({"limit": 1001}, "query.limit"),
         ({"offset": -1}, "query.offset"),
         ({"since": "yesterday"}, "query.since"),
+        ({"until": "0.0"}, "query.until"),
         ({"since": "2023-12-01", "until": "2023-11-01"}, "query"),
         ({"regim": "TREND"}, "query.regim"),
     ],

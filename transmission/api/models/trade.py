@@ -6,10 +6,11 @@ ISO 8601 in exchange time (US/Eastern), prices in index points, results in R and
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from transmission.journal.queries import TradeFilter
 from transmission.strategies import available
@@ -164,6 +165,14 @@ class SignalResponse(BaseModel):
     order_placed: Literal[False] = False
 
 
+def _iso_date(value: object) -> object:
+    # Pydantic would read "0.0" or "1700000000" as a Unix time; a trading day is YYYY-MM-DD.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 MAX_PAGE = 1000  # the hard maximum of `limit`: larger exports go through the CLI
 
 
@@ -175,8 +184,8 @@ class TradeFilterQuery(BaseModel):
     strategy: str | None = Field(None, max_length=100, examples=["vwap_pullback"])
     regime: str | None = Field(None, max_length=20, examples=["TREND"])
     symbol: str | None = Field(None, max_length=10, examples=["MNQ"])
-    since: date | None = Field(None, description="first trading day (inclusive)")
-    until: date | None = Field(None, description="last trading day (inclusive)")
+    since: IsoDate | None = Field(None, description="first trading day (inclusive)")
+    until: IsoDate | None = Field(None, description="last trading day (inclusive)")
 
     @model_validator(mode="after")
     def _ordered(self) -> TradeFilterQuery:
