@@ -173,18 +173,22 @@ def test_weekly_report_html_figures_by_strategy_equal_transmission_metrics(
     assert re.search(r"Week P&amp;L</div><div class=\"value tx-neg\">-5\.38 R", str(soup))
 
 
+def daily_template_with(tmp_path: Path, source: str) -> Path:
+    """A copy of the daily report notebook with one more cell right after the parameters."""
+    template = nbformat.read(
+        Path(__file__).resolve().parents[2] / "notebooks" / "reports" / "daily_report.ipynb", 4
+    )
+    template.cells.insert(1, nbformat.v4.new_code_cell(source))
+    path = tmp_path / "daily_variant.ipynb"
+    nbformat.write(template, path)
+    return path
+
+
 @pytest.mark.slow
 def test_daily_report_with_a_failing_cell_exits_1_and_keeps_the_error_notebook(
     report_db: Path, tmp_path: Path
 ) -> None:
-    template = nbformat.read(
-        Path(__file__).resolve().parents[2] / "notebooks" / "reports" / "daily_report.ipynb", 4
-    )
-    template.cells.insert(
-        2, nbformat.v4.new_code_cell('raise RuntimeError("boom in a report cell")')
-    )
-    broken = tmp_path / "broken_daily.ipynb"
-    nbformat.write(template, broken)
+    broken = daily_template_with(tmp_path, 'raise RuntimeError("boom in a report cell")')
     code, output = invoke(
         "report", "daily", "--date", "2023-11-21", "--db", str(report_db),
         "--out", str(tmp_path / "out"), "--template", str(broken),
@@ -217,3 +221,18 @@ def test_daily_report_whose_kernel_dies_on_start_exits_75_without_a_notebook(
     assert code == 75, output
     assert "kernel 'dead' did not start" in output
     assert list((tmp_path / "out" / "daily").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_daily_report_cell_over_its_time_limit_is_stopped_and_exits_1(
+    report_db: Path, tmp_path: Path
+) -> None:
+    slow = daily_template_with(tmp_path, "import time\n\ntime.sleep(600)")
+    code, output = invoke(
+        "report", "daily", "--date", "2023-11-21", "--db", str(report_db),
+        "--out", str(tmp_path / "out"), "--template", str(slow), "--cell-timeout", "2",
+    )  # fmt: skip
+    assert code == 1, output
+    assert "was stopped at its time limit of 2 s" in output
+    executed = nbformat.read(tmp_path / "out" / "daily" / "2023-11-21.ipynb", as_version=4)
+    assert executed.metadata.papermill.exception is True

@@ -206,9 +206,14 @@ def _execute(
             },
         )
     except PapermillExecutionError as exc:
+        # The time limit interrupts the kernel, so a timed-out cell ends in KeyboardInterrupt.
+        if exc.ename in ("KeyboardInterrupt", "CellTimeoutError"):
+            what = f"was stopped at its time limit of {cell_timeout_s} s"
+        else:
+            what = f"failed with {exc.ename}: {exc.evalue}"
         raise CellFailed(
-            f"{job.kind} report {job.name}: cell {exc.exec_count} failed with "
-            f"{exc.ename}: {exc.evalue}; executed notebook kept at {notebook}",
+            f"{job.kind} report {job.name}: cell {exc.exec_count} {what}; "
+            f"executed notebook kept at {notebook}",
             notebook,
         ) from None
     except Exception as exc:
