@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_DB = Path("data") / "transmission.duckdb"
+from transmission.paths import DEFAULT_DB
 
 
 class SettingsError(ValueError):

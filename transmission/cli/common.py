@@ -13,14 +13,20 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from transmission.settings import default_db_path
+from transmission.paths import DEFAULT_DB
 
 console = Console(stderr=True)
 out = Console()
 
 DbOption = Annotated[
     Path,
-    typer.Option("--db", help="DuckDB journal file.", default_factory=default_db_path),
+    typer.Option(
+        "--db",
+        envvar="TRANSMISSION_DB",
+        help="DuckDB journal file.",
+        default_factory=lambda: DEFAULT_DB,
+        show_default=str(DEFAULT_DB),
+    ),
 ]
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -9,8 +9,6 @@ import typer
 from rich.table import Table
 
 from transmission.cli.common import DbOption, friendly_errors, out, print_json
-from transmission.journal import Journal
-from transmission.market.ingest import ingest_file
 
 
 def register(app: typer.Typer) -> None:
@@ -28,6 +26,9 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
     """Validate every bar; bad ones are quarantined with their reason, exact repeats skipped."""
+    from transmission.journal import Journal
+    from transmission.market.ingest import ingest_file
+
     with Journal(db) as journal:
         report = ingest_file(journal, file, symbol=symbol.upper(), dataset=dataset)
     if as_json:

@@ -12,7 +12,6 @@ import typer
 
 from transmission.cli.common import DbOption, console, friendly_errors, out
 from transmission.reports.errors import ReportFailed
-from transmission.settings import load_settings
 
 report_app = typer.Typer(
     help=(
@@ -26,6 +25,8 @@ report_app = typer.Typer(
 
 def _default_out() -> Path:
     try:
+        from transmission.settings import load_settings
+
         return load_settings().reports_dir
     except ValueError:
         return Path("reports")

@@ -12,12 +12,9 @@ import typer
 from rich.table import Table
 
 from transmission.cli.common import DbOption, friendly_errors, out, print_json, progress_bar
-from transmission.config import load_config
-from transmission.engine.feeds import from_file, from_simulator
-from transmission.engine.runner import run_source
-from transmission.journal import Journal, open_reader
-from transmission.journal.queries import TradeFilter, regime_changes_frame, risk_events_frame
-from transmission.services import export_trades, performance, records
+
+# The library is imported inside each command: `transmission --help` and every other command
+# start without loading pandas, DuckDB and the engine they do not need.
 
 
 class Grouping(StrEnum):
@@ -54,6 +51,13 @@ def backtest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Interrupted runs resume from their checkpoint when started again with the same inputs."""
+    from transmission.config import load_config
+    from transmission.engine.feeds import from_file, from_simulator
+    from transmission.engine.runner import run_source
+    from transmission.journal import Journal
+    from transmission.journal.queries import TradeFilter, regime_changes_frame, risk_events_frame
+    from transmission.services import performance
+
     if (data is None) == (simulate is None):
         raise ValueError("give exactly one of --data FILE or --simulate DAYS")
     engine_config = load_config(config, symbol=symbol)
@@ -142,6 +146,10 @@ def metrics(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Totals over all trades; profit factor, E[R], win rate and its bound over the window too."""
+    from transmission.journal import open_reader
+    from transmission.journal.queries import TradeFilter
+    from transmission.services import performance
+
     with open_reader(db) as journal:
         figures = performance(
             journal, TradeFilter(run_id=run), window=window, by=by.value if by else None
@@ -180,6 +188,10 @@ def trades(
     output: Annotated[Path | None, typer.Option(help="Write to this file, not stdout.")] = None,
 ) -> None:
     """Trades in exit order."""
+    from transmission.journal import open_reader
+    from transmission.journal.queries import TradeFilter
+    from transmission.services import export_trades, records
+
     f = TradeFilter(
         run_id=run,
         strategy=strategy,
