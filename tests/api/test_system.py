@@ -11,6 +11,7 @@ import pytest
 
 from tests.api.conftest import TOKEN, BacktestJournal, Server, free_port, serving
 from transmission.api.main import create_app
+from transmission.engine.feeds import from_simulator
 from transmission.journal import Checkpoint, Journal
 from transmission.settings import Settings, SettingsError
 
@@ -289,3 +290,24 @@ def test_an_internal_error_answers_500_json_without_a_traceback(tmp_path):
         "details": None,
     }
     assert "Traceback" not in got.text and "File " not in got.text
+
+
+def test_a_followed_file_feeds_the_served_engine_as_lines_arrive(tmp_path):
+    bars = from_simulator(1, "MNQ", seed=3).bars.head(60)
+    lines = [
+        f"{ts.tz_localize(None)},{o},{h},{lo},{c},{v}"
+        for ts, o, h, lo, c, v in bars.itertuples(index=False)
+    ]
+    feed = tmp_path / "live.csv"
+    feed.write_text("timestamp,open,high,low,close,volume\n" + "\n".join(lines[:30]) + "\n")
+    settings = Settings(db=tmp_path / "follow.duckdb", feed="follow", data=feed, api_token=TOKEN)
+    with serving(create_app(settings), free_port()) as running, running.client() as http:
+        wait_for(lambda: http.get("/api/system/status").json()["bars_processed"] == 30)
+        with feed.open("a") as handle:
+            handle.write("\n".join([*lines[30:], "not,a,bar"]) + "\n")
+        status = wait_for(
+            lambda: (s := http.get("/api/system/status").json())["bars_processed"] == 60 and s
+        )
+        health = http.get("/api/system/health").json()
+    assert status["last_bar_time"].startswith(str(bars["ts"].iloc[-1].date()))
+    assert health["ready"] and health["feed"] == "follow" and health["engine_running"]
