@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -77,6 +78,7 @@ class LiveEngine:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
+        self.outcome: str | None = None
         self.finished = threading.Event()
 
     @property
@@ -137,6 +139,7 @@ class LiveEngine:
                 run.finish(status)
             except Exception:
                 log.exception("could not close run %s", run.run_id)
+            self.outcome = status
             self.finished.set()
 
     def _quarantine(self, line: int, raw: str, reason: str) -> None:
@@ -155,7 +158,11 @@ class LiveEngine:
     # -- what the API and the widgets call ----------------------------------------------------
 
     def status(self) -> EngineStatus:
-        return self.run.orchestrator.status()
+        """The orchestrator's status; once the feed has ended, system_state says how."""
+        status = self.run.orchestrator.status()
+        if self.outcome is not None:
+            return replace(status, system_state=self.outcome)
+        return status
 
     def risk_statuses(self) -> list[RuleStatus]:
         orchestrator = self.run.orchestrator

@@ -105,7 +105,7 @@ class Orchestrator:
         self._stale_ns = int(config.session.stale_after_minutes * MINUTE_NS)
         self._flatten_ns = config.session.flatten_minutes_before_close * MINUTE_NS
         self._timeframe_ns = config.timeframe_minutes * MINUTE_NS
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
 
     # -- replays of a known history ------------------------------------------------------------
 
@@ -175,7 +175,7 @@ class Orchestrator:
         self, ts_ns: int, open_: float, high: float, low: float, close: float, volume: float
     ) -> None:
         """Process one validated 1-minute bar (bar-open time in epoch ns)."""
-        with self._lock:
+        with self.lock:
             session = self._session
             if session is None or not session.start_ns <= ts_ns < session.end_ns:
                 session = self._roll_session(ts_ns)
@@ -491,17 +491,17 @@ class Orchestrator:
 
     def halt(self, reason: str) -> None:
         """Manual halt (kill switch): no new entries until `resume`."""
-        with self._lock:
+        with self.lock:
             self.risk.halt(reason)
             self._emit_risk_changes()
 
     def resume(self) -> None:
-        with self._lock:
+        with self.lock:
             self.risk.resume()
             self._emit_risk_changes()
 
     def reset_rule(self, rule: str) -> None:
-        with self._lock:
+        with self.lock:
             self.risk.reset(rule)
             self._emit_risk_changes()
 
@@ -511,7 +511,7 @@ class Orchestrator:
             self._publish_risk(now, change)
 
     def status(self) -> EngineStatus:
-        with self._lock:
+        with self.lock:
             now = self.last_bar_ns or 0
             decision = self.risk.can_trade(now)
             regime = self.classifier.regime

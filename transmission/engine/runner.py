@@ -133,13 +133,16 @@ class EngineRun:
 
     def flush(self, *, snapshot: bool = False) -> None:
         orchestrator = self.orchestrator
-        checkpoint = Checkpoint(
-            self.run_id,
-            orchestrator.last_bar_ns,
-            orchestrator.bars_processed,
-            {"orchestrator": orchestrator.state_dict(), "recorder": self.recorder.state_dict()},
-        )
-        self.recorder.flush(checkpoint, snapshot=snapshot)
+        # Under the orchestrator's lock: a halt from the API thread lands wholly before or after
+        # the checkpoint, its journal row and its state together.
+        with orchestrator.lock:
+            checkpoint = Checkpoint(
+                self.run_id,
+                orchestrator.last_bar_ns,
+                orchestrator.bars_processed,
+                {"orchestrator": orchestrator.state_dict(), "recorder": self.recorder.state_dict()},
+            )
+            self.recorder.flush(checkpoint, snapshot=snapshot)
         self._since_flush = 0
 
     def finish(self, status: str = "completed", quarantined: int = 0) -> None:
