@@ -54,7 +54,7 @@ def serve(
         str | None, typer.Option(help="Symbol the engine trades (default MNQ).")
     ] = None,
 ) -> None:
-    """Settings not given here come from TRANSMISSION_* variables (see docs/api.md). The API
+    """Settings not given here come from TRANSMISSION_* variables (see the README, "API"). The API
     token is TRANSMISSION_API_TOKEN, or one generated and printed at start."""
     from transmission.api.main import run_server  # the web stack loads only for this command
 
