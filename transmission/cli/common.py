@@ -16,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from transmission.paths import DEFAULT_DB
 
 console = Console(stderr=True)
-out = Console()
+# Piped output (no terminal to measure) is given room for a full metrics table.
+out = Console(width=None if sys.stdout.isatty() else 140)
 
 DbOption = Annotated[
     Path,
