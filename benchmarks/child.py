@@ -1,0 +1,41 @@
+"""One measurement in a process of its own: `python -m benchmarks.child CASE '{"arg": 1}'`.
+
+Prints `BENCH_RESULT <json>` as its last line: the case's figures, its peak RSS in MB, or
+`{"skipped": reason}`. A fresh process per run keeps peak memory per benchmark honest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+
+MARK = "BENCH_RESULT "
+
+
+def peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("TQDM_DISABLE", "1")  # backtesting.py's progress bar
+    from benchmarks.cases import CASES, Skip
+
+    if not argv or argv[0] not in CASES:
+        print(f"usage: python -m benchmarks.child CASE [JSON]; cases: {', '.join(CASES)}")
+        return 2
+    kwargs = json.loads(argv[1]) if len(argv) > 1 else {}
+    try:
+        figures = CASES[argv[0]](**kwargs)
+    except Skip as skip:
+        figures = {"skipped": str(skip)}
+    figures["rss_mb"] = peak_rss_mb()
+    print(MARK + json.dumps(figures), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
