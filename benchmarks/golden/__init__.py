@@ -2,6 +2,9 @@
 
 `python -m benchmarks.golden` records them (only when the engine's behaviour is meant to change);
 tests/engine/test_golden_replay.py checks that every replay path still journals exactly this.
+The files here were recorded by the engine before any optimisation: default.json and
+ema_cross_default_risk.json at 38ae648, ema_cross.json (its risk limits added later) by the
+engine of 8fc8533, the last commit before the speed work, in a separate worktree.
 """
 
 from __future__ import annotations
