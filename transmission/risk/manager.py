@@ -18,7 +18,9 @@ from transmission.risk.sizing import Size, size_position
 from transmission.risk.state import RiskState
 
 # Every field of the risk state, read at once: what the rules can see.
-_state_values = attrgetter(*(f.name for f in fields(RiskState)))
+_FIELDS = tuple(f.name for f in fields(RiskState))
+_state_values = attrgetter(*_FIELDS)
+_RECENT = _FIELDS.index("recent_r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +118,14 @@ class RiskManager:
                 decision = rule.evaluate(state, now_ns, None)
                 if decision.tripped:
                     current[(rule.name, None)] = decision
-        values = seen[0]
-        recent = {name: list(results) for name, results in state.recent_r.items()}
-        # A copy of the lists the rules read, which the state changes in place.
-        self._seen = (tuple(recent if v is state.recent_r else v for v in values), *seen[1:])
+        # Keep a copy of the result lists the rules read (the state changes them in place);
+        # while a position is open only open_r moves, and the last copy still holds.
+        values, recent = seen[0], state.recent_r
+        if self._seen is None or self._seen[0][_RECENT] != recent:
+            recent = {name: list(results) for name, results in recent.items()}
+        else:
+            recent = self._seen[0][_RECENT]
+        self._seen = ((*values[:_RECENT], recent, *values[_RECENT + 1 :]), *seen[1:])
         self._clocked = [rule for rule in self.rules if getattr(rule, "reads_clock", True)]
         if not current and not self._tripped:
             return []
