@@ -327,8 +327,9 @@ class BatchFeatures:
     ) -> None:
         self.columns = feature_columns(config)
         self._make: Any = _values_type(self.columns)
-        self.bars = bars
         self.values = compute_feature_arrays(bars, config, bar_minutes)
+        # What `update` checks each bar against; the rest of the inputs can go.
+        self.bars = {"ts_ns": bars["ts_ns"], "close": bars["close"]}
         self._chunk = chunk
         self._i = 0
         self._start = 0

@@ -64,6 +64,9 @@ def signal_bar_arrays(
     new = np.ones(n, dtype=bool)
     new[1:] = (start[1:] != start[:-1]) | (ts_ns[:-1] + NS_PER_MINUTE >= start[:-1] + width)
     first = np.flatnonzero(new)
+    if len(first) == n:  # every bar is a signal bar of its own (1-minute signals): no copies
+        ohlcv = (open_, high, low, close, volume)
+        return {"ts_ns": start, **dict(zip(OHLCV, ohlcv, strict=True))}
     last = np.r_[first[1:] - 1, n - 1]
     return {
         "ts_ns": start[first],
