@@ -216,16 +216,15 @@ def journal_bulk_bars(bars: int = 1_000_000) -> Figures:
 
 
 @case
-def journal_live_flush(bars: int | None = None) -> Figures:
+def journal_live_flush(bars: int = 6000) -> Figures:
     """A live engine (paced replay, as fast as it goes) committing after every bar: the time of
-    each commit of a bar that produced events, in ms."""
+    each commit of a bar that produced events, in ms. `bars`: how many bars of the sample."""
     from benchmarks.configs import engine_config
     from transmission.engine.live import LiveEngine
     from transmission.journal import Journal
 
-    source = bar_source(bars)
-    if bars is None:  # 6,000 bars of the sample: a few hundred commits with events
-        source = replace(source, bars=source.bars.iloc[:6000].reset_index(drop=True))
+    source = bar_source(None)
+    source = replace(source, bars=source.bars.iloc[:bars].reset_index(drop=True))
     warm_imports()
     with tempfile.TemporaryDirectory() as tmp, Journal(Path(tmp) / "live.duckdb") as journal:
         engine = LiveEngine(
