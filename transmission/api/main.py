@@ -21,9 +21,9 @@ from transmission.api import errors
 from transmission.api.cache import HotReads
 from transmission.api.routes import metrics, signals, system, trades
 from transmission.api.security import RemoteGuard, generate_token
-from transmission.api.state import AppState, open_state, preflight
+from transmission.api.state import AppState, check_bind, open_state, preflight
 from transmission.api.websocket import router as websocket_router
-from transmission.settings import Settings, SettingsError, load_settings
+from transmission.settings import Settings, load_settings
 
 
 def create_app(
@@ -31,11 +31,7 @@ def create_app(
 ) -> FastAPI:
     """The app for `settings` (default: from the environment); nothing opens until start-up."""
     settings = settings or load_settings()
-    if not settings.is_loopback and not settings.api_token:
-        raise SettingsError(
-            f"refusing to serve on {settings.host}, reachable from other machines, without a "
-            "token: set TRANSMISSION_API_TOKEN, or bind 127.0.0.1"
-        )
+    check_bind(settings)
     token = settings.api_token or generate_token()
 
     @asynccontextmanager

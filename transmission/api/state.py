@@ -22,7 +22,7 @@ from transmission.engine.feeds import from_file, from_simulator, replay
 from transmission.engine.live import LiveEngine
 from transmission.engine.runner import EngineRun
 from transmission.journal import Journal, open_reader
-from transmission.settings import Settings
+from transmission.settings import Settings, SettingsError
 
 log = logging.getLogger("transmission.api")
 
@@ -94,8 +94,18 @@ def open_state(
     )
 
 
+def check_bind(settings: Settings) -> None:
+    """Refuse an address other machines can reach unless a token guards it."""
+    if not settings.is_loopback and not settings.api_token:
+        raise SettingsError(
+            f"refusing to serve on {settings.host}, reachable from other machines, without a "
+            "token: set TRANSMISSION_API_TOKEN, or bind 127.0.0.1"
+        )
+
+
 def preflight(settings: Settings) -> None:
     """Fail before serving, with a clear message, when the settings cannot work."""
+    check_bind(settings)
     if settings.feed == "none":
         if not settings.db.is_file():
             raise ValueError(
