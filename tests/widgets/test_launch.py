@@ -22,6 +22,13 @@ def test_served_options_override_the_notebook_s(monkeypatch: pytest.MonkeyPatch)
     assert options.simulate_days == 2 and options.run_seconds == 15
 
 
+def test_options_given_explicitly_travel_even_at_their_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ENV_VAR, MonitorOptions.build(run_seconds=0).to_env())
+    assert MonitorOptions.resolve(run_seconds=20).run_seconds == 0
+
+
 def test_without_the_variable_the_notebook_s_values_hold(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_VAR, raising=False)
     assert MonitorOptions.resolve(speed=42.0).speed == 42.0

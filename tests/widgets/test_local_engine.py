@@ -4,6 +4,7 @@ feeding a Dashboard through its bus: what the widgets show must be what the engi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -81,16 +82,25 @@ def test_updates_were_coalesced(replayed: tuple[LiveEngine, Dashboard]) -> None:
     assert stats.messages > stats.redraws, "many messages, fewer redraws"
 
 
-def test_halt_and_resume_buttons_drive_the_engine(replayed: tuple[LiveEngine, Dashboard]) -> None:
-    engine, board = replayed
-    board.halt_reason.value = "news at 10:00"
-    board.halt_button.click()
-    assert engine.status().system_state == "halted"
-    assert "BLOCKED" in board.risk.status.value and "(halted)" in board.risk.status.value
-    assert 'data-rule="manual_halt" data-tripped="true"' in board.risk.tripwires.value
-    board.resume_button.click()
-    assert engine.status().system_state == "running"
-    assert 'data-rule="manual_halt" data-tripped="false"' in board.risk.tripwires.value
+def test_halt_and_resume_buttons_drive_a_running_engine(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "halt.duckdb")
+    # Paced as live (60x): the replay is still running when the buttons are pressed.
+    engine = LiveEngine(journal, load_config(), source=from_simulator(1, "MNQ"), speed=60.0)
+    board = Dashboard(EngineFeed(engine))
+    engine.start()
+    try:
+        board.halt_reason.value = "news at 10:00"
+        board.halt_button.click()
+        assert engine.running and engine.status().system_state == "halted"
+        assert "BLOCKED" in board.risk.status.value and "(halted)" in board.risk.status.value
+        assert 'data-rule="manual_halt" data-tripped="true"' in board.risk.tripwires.value
+        board.resume_button.click()
+        assert engine.status().system_state == "running"
+        assert 'data-rule="manual_halt" data-tripped="false"' in board.risk.tripwires.value
+    finally:
+        board.close()
+        engine.stop()
+        journal.close()
 
 
 def test_a_second_dashboard_attached_late_starts_from_the_journal(

@@ -41,13 +41,14 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 90.0) -> Any:
 
 @pytest.fixture(scope="module")
 def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The API with its engine replaying the simulator unpaced (as fast as it commits)."""
+    """The API with its engine replaying the simulator at 2000x: a few minutes of replay, so
+    the engine still runs (and can be halted) while these tests watch it."""
     settings = Settings(
         db=tmp_path_factory.mktemp("remote") / "served.duckdb",
         feed="replay",
         simulate_days=5,
         seed=7,
-        speed=1e9,
+        speed=2000.0,
         api_token=TOKEN,
         rate_limit_per_minute=10_000,
     )

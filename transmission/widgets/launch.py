@@ -93,8 +93,9 @@ class MonitorOptions(BaseModel):
         return options
 
     def to_env(self) -> str:
-        """These options as the JSON `resolve` reads from TRANSMISSION_MONITOR."""
-        return self.model_dump_json(exclude_defaults=True)
+        """The options given explicitly (defaults too), as the JSON `resolve` reads from
+        TRANSMISSION_MONITOR: a served page must not wait because 0 is also the default."""
+        return self.model_dump_json(exclude_unset=True)
 
 
 @dataclass
@@ -194,6 +195,10 @@ def _open_local(options: MonitorOptions) -> Monitor:
             speed=options.speed,
             flush_every_bars=options.flush_every_bars,
         )
+        if journal.run_status(engine.run_id) == "completed":
+            # The same replay watched to its end before: start it over rather than show a
+            # frozen page (an unfinished one resumes from its checkpoint instead).
+            journal.delete_run(engine.run_id)
     except BaseException:
         journal.close()
         raise

@@ -45,6 +45,7 @@ class EngineFeed:
     def attach(self, inbox: Inbox) -> None:
         """Subscribe first, then take the snapshot, so no event falls in between."""
         self._unsubscribe = self.engine.bus.subscribe(inbox.put)
+        inbox.put(message("connection", {"state": "connected"}))
         for item in self.snapshot():
             inbox.put(item)
 

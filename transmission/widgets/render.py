@@ -92,7 +92,7 @@ def loss_gauge(pnl_r: float, limit_r: float) -> tuple[float, str]:
     """Share of a loss limit used (0 to 1) and its bar style (success, warning, danger)."""
     if limit_r <= 0:
         raise ValueError(f"a loss limit must be positive R, got {limit_r}")
-    used = min(max(-pnl_r / limit_r, 0.0), 1.0)
+    used = min(max(-pnl_r / limit_r, 0.0), 1.0) + 0.0  # + 0.0: no "-0%" when flat
     style = "success" if used < 0.5 else "warning" if used < 0.8 else "danger"
     return used, style
 
@@ -103,28 +103,30 @@ def gauge_label(name: str, pnl_r: float, limit_r: float) -> str:
 
 
 def tripwires_html(wires: Iterable[Any]) -> str:
-    """Each tripwire's state, the tripped ones first."""
+    """Each tripwire as a chip (red when tripped, the reason on hover), tripped ones first and
+    spelled out below."""
     rows = sorted(wires, key=lambda w: (not w.tripped, w.rule, w.strategy or ""))
     if not rows:
         return '<div class="tm-tripwires" style="color:#6b6b6b">no tripwire has reported yet</div>'
-    cells = []
+    chips = []
     for wire in rows:
         colour = BAD if wire.tripped else GOOD
-        state = "TRIPPED" if wire.tripped else "ok"
-        until = f" until {escape(str(wire.until))}" if wire.tripped and wire.until else ""
-        reason = escape(wire.reason) if wire.tripped else ""
-        cells.append(
-            f'<tr class="tm-tripwire" data-rule="{escape(wire.rule)}" '
-            f'data-tripped="{str(wire.tripped).lower()}">'
-            f"<td>{escape(wire.rule)}</td><td>{escape(wire.strategy or 'all')}</td>"
-            f'<td style="color:{colour};font-weight:600">{state}</td>'
-            f"<td>{reason}{until}</td></tr>"
+        name = wire.rule if wire.strategy is None else f"{wire.rule} · {wire.strategy}"
+        tip = wire.reason if wire.tripped else "clear"
+        chips.append(
+            f'<span class="tm-tripwire" data-rule="{escape(wire.rule)}" '
+            f'data-tripped="{str(wire.tripped).lower()}" title="{escape(tip)}" '
+            f'style="display:inline-block;margin:2px;padding:1px 8px;border-radius:10px;'
+            f'border:1px solid {colour};color:{colour};font-size:0.85em">{escape(name)}</span>'
         )
-    return (
-        '<table class="tm-tripwires" style="border-collapse:collapse;font-size:0.9em;width:100%">'
-        "<tr><th align=left>tripwire</th><th align=left>strategy</th><th align=left>state</th>"
-        "<th align=left>reason</th></tr>" + "".join(cells) + "</table>"
+    reasons = "".join(
+        f"<li><b>{escape(w.rule)}</b>{escape(' · ' + w.strategy) if w.strategy else ''}: "
+        f"{escape(w.reason)}{escape(' (until ' + str(w.until) + ')') if w.until else ''}</li>"
+        for w in rows
+        if w.tripped
     )
+    listed = f'<ul style="margin:4px 0 0 0;color:{BAD}">{reasons}</ul>' if reasons else ""
+    return f'<div class="tm-tripwires">{"".join(chips)}{listed}</div>'
 
 
 def equity_svg(equity: Sequence[float] | np.ndarray, width: int = 560, height: int = 150) -> str:

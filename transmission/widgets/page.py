@@ -1,0 +1,106 @@
+"""The live monitor as a page: the live notebook without its narrative, served by Voila.
+
+`transmission monitor` writes the page notebook into a folder of its own (the code cells of
+notebooks/03_live_monitor.ipynb, so the page and the notebook cannot drift apart), then runs
+Voila on it with the command's options in TRANSMISSION_MONITOR.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+import transmission
+from transmission.widgets.launch import ENV_VAR, MonitorOptions
+
+LIVE_NOTEBOOK = (
+    Path(transmission.__file__).resolve().parents[1] / "notebooks" / "03_live_monitor.ipynb"
+)
+PAGE_TITLE = "transmission · live monitor"
+
+
+def page_notebook(source: Path, folder: Path) -> Path:
+    """Write the code cells of `source` (with a one-line title) as `folder/monitor.ipynb`."""
+    if not source.is_file():
+        raise FileNotFoundError(
+            f"the live monitor notebook is not at {source}: run from a source checkout, "
+            "or pass --notebook"
+        )
+    try:
+        notebook = nbformat.read(source, as_version=4)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{source} is not a readable notebook: {exc}") from None
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    if not code:
+        raise ValueError(f"{source} has no code cells to serve")
+    for cell in code:
+        cell.outputs, cell.execution_count = [], None
+    notebook.cells = code
+    notebook.metadata["title"] = PAGE_TITLE
+    folder.mkdir(parents=True, exist_ok=True)
+    page = folder / "monitor.ipynb"
+    nbformat.write(notebook, page)
+    return page
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail early, and clearly, when the port is taken (Voila would pick another silently)."""
+    if not 1 <= port <= 65535:
+        raise ValueError(f"--port must be 1 to 65535, got {port}")
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ValueError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+
+
+@dataclass(frozen=True)
+class PageCommand:
+    """The Voila process to run: its arguments, environment and the URL to open."""
+
+    argv: list[str]
+    env: dict[str, str]
+    url: str
+
+
+def voila_command(
+    page: Path,
+    options: MonitorOptions,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8866,
+    open_browser: bool = False,
+    token: str | None = None,
+) -> PageCommand:
+    """Voila on `page` with `options` for the kernel; a token is required off loopback."""
+    if not is_loopback(host) and not token:
+        token = secrets.token_urlsafe(24)  # a page with a kill switch is never open to all
+    argv = [
+        sys.executable, "-m", "voila", str(page),
+        f"--port={port}", f"--Voila.ip={host}", "--Voila.port_retries=0",
+        "--show_tracebacks=True",
+    ]  # fmt: skip
+    if not open_browser:
+        argv.append("--no-browser")
+    if token:
+        argv.append(f"--token={token}")
+    env = {**os.environ, ENV_VAR: options.to_env(), "PYTHONUNBUFFERED": "1"}
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+    return PageCommand(argv, env, url)
