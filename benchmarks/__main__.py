@@ -24,6 +24,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--group", action="append", default=[], help="run only this group")
     parser.add_argument("--baseline", action="store_true", help="also write baseline.json")
+    parser.add_argument(
+        "--out", type=Path, default=suite.RESULTS_DIR, help="results folder (benchmarks/results)"
+    )
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     parser.add_argument(
         "--markdown", type=Path, help="print a results JSON file as a Markdown table and exit"
@@ -82,7 +85,7 @@ def main(argv: list[str]) -> int:
         "rows": rows,
     }
     suite.print_table(rows)
-    for path in suite.write(result, args.baseline):
+    for path in suite.write(result, args.baseline, args.out):
         say(f"wrote {path}")
     say(f"benchmarks took {result['seconds']:.0f} s")
     return 0

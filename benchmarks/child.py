@@ -10,13 +10,22 @@ import json
 import os
 import resource
 import sys
+from pathlib import Path
 
 MARK = "BENCH_RESULT "
 
 
 def peak_rss_mb() -> float:
-    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """This process's peak resident memory, in MB."""
+    # Linux: VmHWM belongs to this program's address space; ru_maxrss would carry over the
+    # high-water mark of the parent that forked us (it survives exec).
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux, bytes on macOS
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 

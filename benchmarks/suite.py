@@ -161,9 +161,15 @@ def build_data(quick: bool, say: Any) -> None:
             f"the NQ sample is not at {data.SAMPLE}; set TRANSMISSION_BENCH_SAMPLE to its path"
         )
     started = time.perf_counter()
-    data.tiled_bars(60_000 if quick else MILLION)
-    for trades in (5000,) if quick else (100_000, MILLION):
-        data.trade_journal(trades)
+    # In a child process: building a million trade rows would leave this process's memory
+    # high, and forked children inherit that high-water mark.
+    code = (
+        "from benchmarks import data;"
+        f"data.tiled_bars({60_000 if quick else MILLION});"
+        f"[data.trade_journal(n) for n in {(5000,) if quick else (100_000, MILLION)}]"
+    )
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
     say(f"data ready in {data.DATA_DIR} ({time.perf_counter() - started:.0f} s)")
 
 
@@ -305,11 +311,12 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write(result: dict[str, Any], baseline: bool) -> list[Path]:
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    paths = [RESULTS_DIR / "latest.json"]
+def write(result: dict[str, Any], baseline: bool, folder: Path = RESULTS_DIR) -> list[Path]:
+    """latest.json (and baseline.json) in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / "latest.json"]
     if baseline:
-        paths.append(RESULTS_DIR / "baseline.json")
+        paths.append(folder / "baseline.json")
     text = json.dumps(result, indent=1, sort_keys=False, default=str) + "\n"
     for path in paths:
         path.write_text(text)
