@@ -3,7 +3,8 @@
 The browser test serves the live monitor with Voila (the real command, in its own process
 group), opens it in Debian's chromium driven by Playwright (no browser download), and watches
 the regime badge and the trades table change as the in-kernel engine replays the simulator.
-It saves the page to docs/img/monitor.png. Under CI a missing chromium fails the test.
+It saves a screenshot (to docs/img/monitor.png with TRANSMISSION_UPDATE_SCREENSHOTS=1).
+Under CI a missing chromium fails the test.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from transmission.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT = ROOT / "docs" / "img" / "monitor.png"
+# The README's picture is refreshed on request (TRANSMISSION_UPDATE_SCREENSHOTS=1), so a test
+# run leaves the checkout clean; otherwise the screenshot goes to the test's temporary folder.
+README_SCREENSHOT = ROOT / "docs" / "img" / "monitor.png"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -198,7 +201,9 @@ def snapshot(page: Page) -> dict[str, Any]:
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_monitor_page_updates_as_the_engine_replays(monitor_page: Served) -> None:
+def test_monitor_page_updates_as_the_engine_replays(monitor_page: Served, tmp_path: Path) -> None:
+    update = os.environ.get("TRANSMISSION_UPDATE_SCREENSHOTS") == "1"
+    screenshot = README_SCREENSHOT if update else tmp_path / "monitor.png"
     chromium = require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -228,8 +233,8 @@ def test_monitor_page_updates_as_the_engine_replays(monitor_page: Served) -> Non
             print(json.dumps({"dashboard_shown_after_s": shown_after, "seen": seen}))
             assert len(regimes) > 1, f"the regime badge never changed: {seen[-1]}"
             assert seen[-1]["trades"] > first["trades"], f"no new trade: {seen[-1]}"
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot), full_page=True)
 
             page.get_by_placeholder("reason for the halt").fill("browser test")
             page.get_by_role("button", name="Halt").click()
@@ -244,4 +249,4 @@ def test_monitor_page_updates_as_the_engine_replays(monitor_page: Served) -> Non
             )
         finally:
             browser.close()
-    assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
