@@ -50,13 +50,13 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 serve: $(STAMP)
-	$(BIN)/transmission serve --db $(DB) --feed replay $(if $(DATA),--data $(DATA),)
+	$(BIN)/transmission serve --db $(DB) --feed replay $(if $(DATA),--data $(DATA),) $(if $(SPEED),--speed $(SPEED),)
 
 monitor: $(STAMP)
 	$(BIN)/transmission monitor --db $(DB)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 report: $(STAMP)
 	$(BIN)/transmission report daily --db $(DB) --out reports
