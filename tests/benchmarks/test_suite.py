@@ -97,7 +97,9 @@ def test_a_skipped_benchmark_shows_its_reason_in_the_table() -> None:
 
 
 @pytest.mark.slow
-def test_quick_journal_benchmarks_run_end_to_end_and_write_their_results(tmp_path: Path) -> None:
+def test_quick_journal_benchmarks_run_end_to_end_and_write_their_results(
+    sample_path: Path, tmp_path: Path
+) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--repeat", "1", "--group", "journal",
          "--out", str(tmp_path)],
