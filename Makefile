@@ -65,6 +65,7 @@ schedule: $(STAMP)
 	$(BIN)/transmission schedule --db $(DB) --out reports
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "wrk not installed: the API benchmark uses the slower Python load generator"
 	$(BIN)/python -m benchmarks
 
 lock:
