@@ -40,6 +40,7 @@ from transmission.metrics import DEFAULT_WINDOW, compute_metrics, metrics_frame
 from transmission.risk import RiskManager, RuleStatus
 from transmission.strategies import BarView, Signal, create
 from transmission.strategies import available as available_strategies
+from transmission.strategies.base import on_ticks
 
 if TYPE_CHECKING:
     from transmission.engine.live import LiveEngine
@@ -391,7 +392,8 @@ def preview_signal(
     preview = replace(preview, bar_time=_exchange_time(bar_end_ns))
     if signal is None or bar_end_ns is None:
         return preview
-    return _risk_decision(preview, state, _on_ticks(signal, state.config), name, bar_end_ns)
+    priced = on_ticks(signal, contract_for(state.config.symbol))
+    return _risk_decision(preview, state, priced, name, bar_end_ns)
 
 
 def last_bar_signal(
@@ -427,19 +429,6 @@ def last_bar_signal(
         bar = BarView(ts_ns, ts_ns + width, o, h, low, c, v, in_rth[i], end_minutes[i])
         signal = instance.on_bar(bar, f)
     return signal, int(starts[-1]) + width
-
-
-def _on_ticks(signal: Signal, config: EngineConfig) -> Signal:
-    """Prices a broker accepts, as the orchestrator rounds them (entry and stop away, target
-    nearest)."""
-    spec = contract_for(config.symbol)
-    up, down = spec.ceil_tick, spec.floor_tick
-    entry = signal.entry
-    if signal.order_type == "stop":
-        entry = up(entry) if signal.side > 0 else down(entry)
-    stop = down(signal.stop) if signal.side > 0 else up(signal.stop)
-    target = round(signal.target / spec.tick) * spec.tick
-    return replace(signal, entry=entry, stop=stop, target=target)
 
 
 def _risk_decision(

@@ -12,7 +12,7 @@ same code.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +33,7 @@ from transmission.regime import RegimeClassifier
 from transmission.regime.classifier import TrackedRegimeClassifier
 from transmission.risk import RiskChange, RiskManager
 from transmission.strategies import BarView, Signal
+from transmission.strategies.base import on_ticks
 
 MINUTE_NS = 60_000_000_000
 DAY_MINUTES = 1440
@@ -278,21 +279,10 @@ class Orchestrator:
         if signal is not None and active is not None:
             self._consider(now, sb, signal, active, regime)
 
-    def _on_ticks(self, signal: Signal) -> Signal:
-        """Prices a broker accepts: entry and stop rounded away from the trade, target nearest."""
-        spec, side = self.spec, signal.side
-        up, down = spec.ceil_tick, spec.floor_tick
-        entry = signal.entry
-        if signal.order_type == "stop":
-            entry = up(entry) if side > 0 else down(entry)
-        stop = down(signal.stop) if side > 0 else up(signal.stop)
-        target = round(signal.target / spec.tick) * spec.tick
-        return replace(signal, entry=entry, stop=stop, target=target)
-
     def _consider(
         self, now: int, sb: SignalBar, signal: Signal, strategy: str, regime: str
     ) -> None:
-        signal = self._on_ticks(signal)
+        signal = on_ticks(signal, self.spec)
         self._signal_seq += 1
         signal_id = f"{self.run_id}-S{self._signal_seq:06d}"
         slippage = self.costs.slippage_for(regime)

@@ -7,8 +7,10 @@ rebuilds it by replaying bars.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Protocol
+
+from transmission.contracts import ContractSpec
 
 LONG, SHORT = 1, -1
 
@@ -29,6 +31,18 @@ class Signal:
     @property
     def side_name(self) -> str:
         return "Long" if self.side == LONG else "Short"
+
+
+def on_ticks(signal: Signal, spec: ContractSpec) -> Signal:
+    """Prices a broker accepts: entry (stop orders) and stop rounded away from the trade, the
+    target to the nearest tick."""
+    up, down = spec.ceil_tick, spec.floor_tick
+    entry = signal.entry
+    if signal.order_type == "stop":
+        entry = up(entry) if signal.side > 0 else down(entry)
+    stop = down(signal.stop) if signal.side > 0 else up(signal.stop)
+    target = round(signal.target / spec.tick) * spec.tick
+    return replace(signal, entry=entry, stop=stop, target=target)
 
 
 @dataclass(slots=True)
