@@ -89,17 +89,12 @@ def _in_window(cfg: RegimeConfig, bar_end_ns: int, rth_open_ns: int, rth_close_n
     return start <= bar_end_ns <= end
 
 
-class RegimeClassifier:
-    """Bar-by-bar regime state machine; pure apart from its own state."""
+class _EffectiveRegime:
+    """What both classifiers show: the effective regime and the day's trading window."""
 
-    __slots__ = ("_candidate", "_count", "_effective", "_market", "cfg")
-
-    def __init__(self, cfg: RegimeConfig | None = None) -> None:
-        self.cfg = cfg or RegimeConfig()
-        self._market: tuple[str, str | None, str] | None = None
-        self._candidate: tuple[str, str | None] | None = None
-        self._count = 0
-        self._effective: tuple[str, str | None] = (NO_TRADE, None)
+    __slots__ = ("_effective", "cfg")
+    cfg: RegimeConfig
+    _effective: tuple[str, str | None]
 
     @property
     def regime(self) -> str:
@@ -112,6 +107,19 @@ class RegimeClassifier:
     def in_window(self, bar_end_ns: int, rth_open_ns: int, rth_close_ns: int) -> bool:
         """Whether a bar closing at `bar_end_ns` lies in the day's trading window."""
         return _in_window(self.cfg, bar_end_ns, rth_open_ns, rth_close_ns)
+
+
+class RegimeClassifier(_EffectiveRegime):
+    """Bar-by-bar regime state machine; pure apart from its own state."""
+
+    __slots__ = ("_candidate", "_count", "_market")
+
+    def __init__(self, cfg: RegimeConfig | None = None) -> None:
+        self.cfg = cfg or RegimeConfig()
+        self._market: tuple[str, str | None, str] | None = None
+        self._candidate: tuple[str, str | None] | None = None
+        self._count = 0
+        self._effective: tuple[str, str | None] = (NO_TRADE, None)
 
     def update(
         self, f: Any, close: float, *, in_window: bool, stale: bool
@@ -252,14 +260,14 @@ def market_reason(
     return f"{outcome[2]} for {max(cfg.dwell_bars, 1)} bars"
 
 
-class TrackedRegimeClassifier:
+class TrackedRegimeClassifier(_EffectiveRegime):
     """`RegimeClassifier` for replays: the market layer read from a precomputed `MarketTrack`.
 
     Fed the same bars in the same order, it returns the same transitions; the safety gate (warm-up,
     stale data, trading window) is still applied bar by bar, since stale data is only known then.
     """
 
-    __slots__ = ("_close", "_code", "_effective", "_features", "_i", "_since", "cfg")
+    __slots__ = ("_close", "_code", "_features", "_i", "_since")
 
     def __init__(
         self, cfg: RegimeConfig | None, features: Mapping[str, Any], close: np.ndarray
@@ -273,18 +281,6 @@ class TrackedRegimeClassifier:
         self._since = track.since
         self._i = 0
         self._effective: tuple[str, str | None] = (NO_TRADE, None)
-
-    @property
-    def regime(self) -> str:
-        return self._effective[0]
-
-    @property
-    def direction(self) -> str | None:
-        return self._effective[1]
-
-    def in_window(self, bar_end_ns: int, rth_open_ns: int, rth_close_ns: int) -> bool:
-        """Whether a bar closing at `bar_end_ns` lies in the day's trading window."""
-        return _in_window(self.cfg, bar_end_ns, rth_open_ns, rth_close_ns)
 
     def update(
         self, f: Any, close: float, *, in_window: bool, stale: bool
