@@ -28,6 +28,7 @@ from transmission.journal.queries import TradeFilter, regime_changes_frame
 from transmission.market.calendar import annotate
 from transmission.market.resample import resample
 from transmission.regime import RegimeConfig, classify_frame
+from transmission.regime.agreement import regime_labels
 from transmission.services import export_trades, performance
 
 # The repository sits next to ../shared in the team's layout; a fresh clone has no such folder.
@@ -206,17 +207,9 @@ def _with_regimes(frame: pd.DataFrame, cfg: RegimeConfig) -> pd.DataFrame:
     regimes = classify_frame(frame, features, cfg, bar_minutes=frame.attrs["bar_minutes"])
     frame["regime"] = regimes["regime"]
     frame["direction"] = regimes["direction"]
-    frame["label"] = _labels(frame["regime"], frame["direction"])
+    frame["label"] = regime_labels(frame)
     frame.attrs["regime_config"] = cfg
     return frame
-
-
-def _labels(regime: pd.Series, direction: pd.Series) -> pd.Series:
-    label = regime.astype(object).copy()
-    trend = regime == "TREND"
-    label[trend & (direction == "up")] = "TREND_UP"
-    label[trend & (direction == "down")] = "TREND_DOWN"
-    return label.astype(str)
 
 
 def truth_summary(truth: pd.DataFrame) -> pd.DataFrame:
