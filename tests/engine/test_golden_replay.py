@@ -15,7 +15,7 @@ import pytest
 from benchmarks.configs import CONFIG_NAMES, engine_config
 from benchmarks.data import tile
 from benchmarks.golden import TABLES, journalled, load
-from transmission.engine.feeds import BarSource, from_file, replay
+from transmission.engine.feeds import BarSource, from_file, from_simulator, replay
 from transmission.engine.runner import EngineRun, run_source
 from transmission.journal import Journal
 
@@ -100,3 +100,31 @@ def test_first_difference_names_the_table_row_and_field() -> None:
     changed["trades"][0]["result_r"] = 123.0
     message = _first_difference(changed, golden)
     assert message is not None and "trades row 0" in message and "result_r" in message
+
+
+@pytest.mark.slow
+def test_replay_and_bar_by_bar_paths_agree_on_the_simulator_under_tight_risk_limits(
+    tmp_path: Path,
+) -> None:
+    # Tight limits trip the cool-down, the daily loss (which reads the open position's mark)
+    # and the performance pauses (shadow trades): the bars a replay steps over must be those on
+    # which none of them changes.
+    source = from_simulator(60, "MNQ", seed=11)
+    config = engine_config("ema_cross_default_risk").model_copy(
+        update={"risk": {"daily_loss_r": 1.5, "cooldown_minutes": 30, "max_drawdown_r": 1e6}}
+    )
+    config = type(config).model_validate(config.model_dump())
+    with Journal(tmp_path / "replay.duckdb") as journal:
+        summary = run_source(journal, source, config)
+        replayed = journalled(journal, summary.run_id)
+    with Journal(tmp_path / "live.duckdb") as journal:
+        run = EngineRun(journal, config, kind="backtest", dataset=source.dataset,
+                        source_identity=source.identity, params={})  # fmt: skip
+        run.start()
+        for bar in replay(source.bars):
+            run.on_bar(bar)
+        run.finish()
+        stepped = journalled(journal, run.run_id)
+    rules = {row["rule"] for row in replayed["risk_events"]}
+    assert {"cooldown", "daily_loss"} <= rules
+    assert _first_difference(replayed, stepped) is None

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -25,12 +26,18 @@ from transmission.engine.bus import EventBus
 from transmission.engine.clock import Clock, ReplayClock
 from transmission.engine.events import Event, RegimeChange, RiskUpdate, SignalEvent, TradeExecution
 from transmission.engine.gearbox import Gearbox
+from transmission.engine.plan import ReplayPlan
 from transmission.execution import ClosedTrade, Fill, Order, PaperBroker
 from transmission.features import BatchFeatures, IncrementalFeatures
 from transmission.market.calendar import EXCHANGE_TZ, Session, SessionTracker, trading_days_of
-from transmission.market.resample import BarAggregator, SignalBar, signal_bar_arrays
+from transmission.market.resample import (
+    BarAggregator,
+    SignalBar,
+    handout_schedule,
+    signal_bar_arrays,
+)
 from transmission.regime import RegimeClassifier
-from transmission.regime.classifier import TrackedRegimeClassifier
+from transmission.regime.classifier import RULE_COLUMNS, TrackedRegimeClassifier, in_window
 from transmission.risk import RiskChange, RiskManager
 from transmission.strategies import BarView, Signal
 from transmission.strategies.base import on_ticks
@@ -39,11 +46,14 @@ MINUTE_NS = 60_000_000_000
 DAY_MINUTES = 1440
 
 
+_ZONE = ZoneInfo(EXCHANGE_TZ)  # an object, not its name: no zone lookup per Timestamp
+
+
 @lru_cache(maxsize=256)
 def _ts(ns: int) -> pd.Timestamp:
     # Events stamp the same bar times again and again (ts_event, ts_init, the trade's times);
-    # a Timestamp costs ~10 us to make and is immutable, so a few recent ones are kept.
-    return pd.Timestamp(ns, tz=EXCHANGE_TZ)
+    # a Timestamp costs ~5 us to make and is immutable, so a few recent ones are kept.
+    return pd.Timestamp(ns, tz=_ZONE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +117,17 @@ class Orchestrator:
         self._flatten_ns = config.session.flatten_minutes_before_close * MINUTE_NS
         self._timeframe_ns = config.timeframe_minutes * MINUTE_NS
         self.lock = threading.RLock()
+        self.plan: ReplayPlan | None = None
+        self.cursor = 0  # the index in `plan` of the next bar
 
     # -- replays of a known history ------------------------------------------------------------
 
     def prepare_replay(self, bars: pd.DataFrame) -> None:
         """Compute the features and market regimes of every signal bar of `bars` at once.
 
-        For backtests: `on_bar` then takes each signal bar's features and market regime from
-        these instead of updating them bar by bar. The numbers are the same (the batch and
+        For backtests: `on_bar` then takes each signal bar's features, market regime and
+        strategy signals from these instead of updating them bar by bar, and `fast_forward`
+        steps over the bars on which nothing can happen. The numbers are the same (the batch and
         incremental parity tests); the per-bar cost is not. Feed exactly these bars, in order,
         from the first (a resumed run replays its history through `on_bar` too).
         """
@@ -122,6 +135,7 @@ class Orchestrator:
             raise RuntimeError("prepare_replay must come before the first bar")
         ts = bars["ts"].dt.as_unit("ns").astype("int64").to_numpy()
         if len(ts) == 0:
+            self.plan = ReplayPlan.empty()
             return
         if np.any(ts[1:] <= ts[:-1]):
             raise ValueError("a replay needs bars in strictly increasing time order")
@@ -144,10 +158,54 @@ class Orchestrator:
             "minute_of_day": ((start + of_signal("utc_offset_ns")) // MINUTE_NS) % DAY_MINUTES,
             "rth_open_ns": np.where(in_rth, rth_open, 0),
         }
-        features = BatchFeatures(signal, self.config.feature_config(), minutes)
+        reads = self.gearbox.reads()
+        only = None if reads is None else reads | set(RULE_COLUMNS)
+        features = BatchFeatures(signal, self.config.feature_config(), minutes, only=only)
         self.features = features
-        self.classifier = TrackedRegimeClassifier(
-            self.config.regime_config(), features.values, signal["close"]
+        end = start + self._timeframe_ns
+        regime = self.config.regime_config()
+        window = in_window(regime, end, rth_open, rth_close) if self._rules else None
+        self.classifier = TrackedRegimeClassifier(regime, features.values, signal["close"], window)
+        signal |= {"end_ns": end, "end_minute": (signal["minute_of_day"] + minutes) % DAY_MINUTES}
+        self.gearbox.prepare_replay(signal, features)
+        # From here on the features reach only the classifier's gate (the gearbox answers from
+        # its prepared signals): a million bars of the other columns need not stay in memory.
+        features.keep_only(("warm",))
+        self.plan = self._plan(ts, o, h, low, c, v, sessions, signal)
+
+    def _plan(
+        self,
+        ts: np.ndarray,
+        o: np.ndarray,
+        h: np.ndarray,
+        low: np.ndarray,
+        c: np.ndarray,
+        v: np.ndarray,
+        sessions: Any,
+        signal: dict[str, np.ndarray],
+    ) -> ReplayPlan:
+        at, closed_by_own = handout_schedule(
+            ts, sessions("utc_offset_ns"), self.config.timeframe_minutes
+        )
+        ordinal = sessions("ordinal")
+        breaks = np.ones(len(ts), dtype=bool)
+        breaks[1:] = ordinal[1:] != ordinal[:-1]
+        if self._rules:
+            # As on_bar flags a stale gap: a bar inside RTH long after the one before it.
+            rth = (sessions("rth_open_ns") <= ts) & (ts < sessions("rth_close_ns"))
+            breaks[1:] |= (np.diff(ts) > self._stale_ns) & rth[1:]
+        keep = ("ts_ns", "end_ns", "open", "high", "low", "close", "volume")
+        return ReplayPlan(
+            ts=ts,
+            open=o,
+            high=h,
+            low=low,
+            close=c,
+            volume=v,
+            breaks=np.flatnonzero(breaks).tolist(),
+            handed=np.searchsorted(at, np.arange(len(ts) + 1), side="left"),
+            closed_by_own=closed_by_own,
+            signal={key: signal[key] for key in keep},
         )
 
     def _sessions_over(self, ts: np.ndarray) -> Any:
@@ -190,9 +248,20 @@ class Orchestrator:
                 self._stale_gap = True
             if isinstance(self.clock, ReplayClock):
                 self.clock.advance(ts_ns)
-            before, closed = self.aggregator.update(
-                ts_ns, open_, high, low, close, volume, session.utc_offset_ns
-            )
+            plan = self.plan
+            if plan is None:
+                before, closed = self.aggregator.update(
+                    ts_ns, open_, high, low, close, volume, session.utc_offset_ns
+                )
+            else:
+                k = self.cursor
+                if k >= len(plan) or plan.ts.item(k) != ts_ns:
+                    raise ValueError(
+                        f"bar {ts_ns} is not bar {k} of the prepared replay: a replay must feed "
+                        "the bars it was prepared with, in order"
+                    )
+                self.cursor = k + 1
+                before, closed = plan.handed_out(k)
             if before is not None:
                 self._on_signal_bar(before)
             if self.live:
@@ -205,6 +274,108 @@ class Orchestrator:
             self.last_bar_ns = ts_ns
             self._last_close = close
             self.bars_processed += 1
+
+    def fast_forward(self, stop: int) -> int:
+        """Step over the coming bars of a prepared replay on which nothing can happen.
+
+        From `cursor` up to at most `stop` (an index into `plan`): bars of the same session, with
+        no stale gap, no order working, no exit reachable, no regime transition, no signal of the
+        strategy in gear, and no tripwire that can trip or reset. Their only effects (the
+        cursors, the last bar, the mark of an open position) are applied at once; a journal of
+        the run holds the same rows as one fed bar by bar (the golden replay tests). Returns the
+        new cursor: the next bar for `on_bar`.
+        """
+        with self.lock:
+            plan, i = self.plan, self.cursor
+            if (
+                plan is None
+                or not self.live
+                or i >= stop
+                or self._session is None
+                or self._stale_gap
+                or self.risk.state.stale
+                or self.broker.working is not None
+                or self.shadow.working is not None
+            ):
+                return i
+            j = min(stop, plan.next_break(i))
+            j = self._untouched(plan, i, j)
+            if j > i:
+                j = self._steady_signal_bars(plan, i, j)
+            if j > i:
+                self._skip(plan, i, j)
+            return j
+
+    def _untouched(self, plan: ReplayPlan, i: int, j: int) -> int:
+        """The end of the bars from `i` (to `j`) on which no order fills and no position exits."""
+        session = self._session
+        assert session is not None
+        for broker in (self.broker, self.shadow):
+            position = broker.position
+            if position is None:
+                continue
+            # The time stop and the flat-by-the-close act on the bar whose end reaches them.
+            max_hold = position.order.max_hold_ns
+            if max_hold is not None:
+                j = min(j, self._first_ending_at(plan, i, j, position.entry_ns + max_hold))
+            if self._rules and session.has_rth:
+                j = min(
+                    j, self._first_ending_at(plan, i, j, session.rth_close_ns - self._flatten_ns)
+                )
+            # Look a little way ahead first: most positions exit soon.
+            end, width = i, 64
+            while end < j:
+                stop = min(j, end + width)
+                found = broker.untouched(plan.high[end:stop], plan.low[end:stop])
+                if found < stop - end:
+                    j = end + found
+                    break
+                end, width = stop, width * 8
+        return j
+
+    @staticmethod
+    def _first_ending_at(plan: ReplayPlan, i: int, j: int, at_ns: int) -> int:
+        return i + int(np.searchsorted(plan.ts[i:j], at_ns - MINUTE_NS, side="left"))
+
+    def _steady_signal_bars(self, plan: ReplayPlan, i: int, j: int) -> int:
+        """The end of the bars from `i` (to `j`) whose signal bars change nothing."""
+        s0, s1 = plan.handed.item(i), plan.handed.item(j)
+        if s1 == s0:
+            return j
+        classifier = self.classifier
+        if not isinstance(classifier, TrackedRegimeClassifier):
+            return i
+        steady = min(s1, classifier.steady_until(s0))
+        active = self.gearbox.strategy_for(classifier.regime)
+        if active is not None:
+            steady = min(steady, self.gearbox.next_signal(active, s0))
+        if steady > s0:
+            marks: float | np.ndarray = 0.0
+            if self.broker.position is not None:
+                marks = self.broker.open_pnl_r(plan.signal["close"][s0:steady])
+            steady = s0 + self.risk.steady_for(plan.signal["end_ns"][s0:steady], marks)
+        return j if steady == s1 else plan.handed_at(steady)
+
+    def _skip(self, plan: ReplayPlan, i: int, j: int) -> None:
+        """Apply bars `i` to `j` (excluded), known to change nothing but cursors and marks."""
+        s0, s1 = plan.handed.item(i), plan.handed.item(j)
+        if s1 > s0:
+            self.features.seek(s1)  # type: ignore[union-attr]
+            self.classifier.seek(s1)  # type: ignore[union-attr]
+            self.gearbox.seek(s1)
+            # What the last of those signal bars left: its mark, and the rules' decisions.
+            last = s1 - 1
+            self.risk.step_over(
+                plan.signal["end_ns"].item(last),
+                self.broker.open_pnl_r(plan.signal["close"].item(last)),
+            )
+        last_ns = plan.ts.item(j - 1)
+        if isinstance(self.clock, ReplayClock):
+            self.clock.advance(last_ns)
+        self.last_bar_ns = last_ns
+        self._last_close = plan.close.item(j - 1)
+        self.bars_processed += j - i
+        self.cursor = j
 
     def _roll_session(self, ts_ns: int) -> Session:
         session = self.sessions.session_of(ts_ns)

@@ -27,6 +27,7 @@ from transmission.engine.recorder import JournalRecorder
 from transmission.journal import Checkpoint, Journal
 
 log = logging.getLogger(__name__)
+PROGRESS_STEP = 5000  # bars between two progress reports
 
 
 def run_id_for(kind: str, source_identity: str, config: EngineConfig) -> str:
@@ -131,6 +132,31 @@ class EngineRun:
         ):
             self.flush()
 
+    def replay_prepared(self, progress: Callable[[int], None] | None = None) -> int:
+        """Run the rest of a prepared replay (`Orchestrator.prepare_replay`) to its end.
+
+        Bars on which nothing can happen are stepped over (`Orchestrator.fast_forward`). Only
+        the bars that go through `on_bar` count towards a checkpoint: the others make no rows,
+        and a restart steps over them again. Returns the number of bars run.
+        """
+        orchestrator = self.orchestrator
+        plan = orchestrator.plan
+        if plan is None:
+            raise RuntimeError("replay_prepared needs Orchestrator.prepare_replay first")
+        first = k = orchestrator.cursor
+        reported = first
+        while k < len(plan):
+            k = orchestrator.fast_forward(len(plan))
+            if k < len(plan):
+                self.on_bar(plan.bar(k))
+                k += 1
+            if progress is not None and k - reported >= PROGRESS_STEP:
+                progress(k - reported)
+                reported = k
+        if progress is not None and k > reported:
+            progress(k - reported)
+        return k - first
+
     def flush(self, *, snapshot: bool = False) -> None:
         orchestrator = self.orchestrator
         # Under the orchestrator's lock: a halt from the API thread lands wholly before or after
@@ -181,18 +207,11 @@ def run_source(
         if not rerun:
             return RunSummary(run.run_id, "already completed", 0, None, 0.0)
         journal.delete_run(run.run_id)
-    # The whole history is known: features and market regimes in batch, not bar by bar.
+    # The whole history is known: features, regimes and signals in batch, not bar by bar, and
+    # the bars on which nothing can happen stepped over.
     run.orchestrator.prepare_replay(source.bars)
     after = run.start(replay(source.bars))
-    processed = 0
-    step = 5000
-    for bar in replay(source.bars, after_ns=after):
-        run.on_bar(bar)
-        processed += 1
-        if progress is not None and processed % step == 0:
-            progress(step)
-    if progress is not None:
-        progress(processed % step)
+    processed = run.replay_prepared(progress)
     run.finish(quarantined=len(source.quarantined))
     resumed = pd.Timestamp(after, unit="ns", tz="UTC") if after is not None else None
     return RunSummary(run.run_id, "completed", processed, resumed, time.perf_counter() - started)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from transmission.contracts import ContractSpec
 from transmission.execution.costs import CostConfig
 from transmission.execution.port import ClosedTrade, Fill, Order, Position
@@ -105,6 +107,22 @@ class PaperBroker:
                 return self._close(ts_ns, order.target, "target")
         return None
 
+    def untouched(self, high: np.ndarray, low: np.ndarray) -> int:
+        """How many of these coming bars certainly leave the broker as it is: all of them when
+        flat, none while an order works, else those before the first that reaches the stop or
+        the target (that bar, `on_bar` decides)."""
+        if self._working is not None:
+            return 0
+        position = self._position
+        if position is None:
+            return len(high)
+        order = position.order
+        if order.side > 0:
+            reach = (low <= order.stop) | (high >= order.target)
+        else:
+            reach = (high >= order.stop) | (low <= order.target)
+        return int(np.argmax(reach)) if reach.any() else len(high)
+
     def close_position(self, ts_ns: int, price: float, reason: str) -> ClosedTrade | None:
         """Exit at market (time stop, end of day, manual): `price` before slippage."""
         position = self._position
@@ -134,8 +152,9 @@ class PaperBroker:
             result_r=pnl / order.risk_usd,
         )
 
-    def open_pnl_r(self, price: float) -> float:
-        """Mark-to-market of the open position in R (0 when flat), before exit costs."""
+    def open_pnl_r(self, price: Any) -> Any:
+        """Mark-to-market of the open position in R (0 when flat), before exit costs; `price`
+        may be an array of prices (a replay marks many bars at once)."""
         position = self._position
         if position is None:
             return 0.0

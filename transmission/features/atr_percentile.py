@@ -39,13 +39,16 @@ def atr_percentile(
     span = int(session.max()) - first_session + 1
     # One sortable key per (slot, session); rows are in time order, so a stable sort keeps each
     # day's first bar first within equal keys.
-    key = slot * span + (session - first_session)
+    key = slot * span
+    key += session
+    key -= first_session
     order = finite[np.argsort(key[finite], kind="stable")]
     history_key = key[order]
     keep = np.ones(len(order), dtype=bool)
     keep[1:] = history_key[1:] != history_key[:-1]
     history_key = history_key[keep]
     history = atr[order[keep]]
+    del order, keep  # 8 MB a million bars each: gone before the windows are built
 
     steps = np.arange(lookback)[None, :]
     # A (rows x lookback) window per query row: in chunks, so memory stays flat on long histories.

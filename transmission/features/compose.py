@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, NamedTuple
@@ -162,12 +162,16 @@ def compute_features(
 
 
 def compute_feature_arrays(
-    a: dict[str, np.ndarray], config: FeatureConfig = FeatureConfig(), bar_minutes: int = 5
+    a: dict[str, np.ndarray],
+    config: FeatureConfig = FeatureConfig(),
+    bar_minutes: int = 5,
+    only: Collection[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """`compute_features` on plain arrays: ts_ns, open, high, low, close, volume, session (any
     integer id of the trading day that grows with it), in_rth, minute_of_day, rth_open_ns.
 
-    Returns one array per name of `feature_columns(config)`.
+    Returns one array per name of `feature_columns(config)`, or of those of them in `only` (and
+    `warm`): a replay of a million bars need not hold the opening ranges no strategy reads.
     """
     high, low, close = a["high"], a["low"], a["close"]
     out: dict[str, np.ndarray] = {}
@@ -188,6 +192,8 @@ def compute_feature_arrays(
         config.atr_pct_min_sessions,
     )
     for minutes in config.opening_range_minutes:
+        if only is not None and not {f"or{minutes}_high", f"or{minutes}_low"} & set(only):
+            continue
         out[f"or{minutes}_high"], out[f"or{minutes}_low"] = opening_range(
             a["ts_ns"], high, low, a["session"], a["in_rth"], a["rth_open_ns"], minutes, bar_minutes
         )
@@ -195,7 +201,11 @@ def compute_feature_arrays(
     for name in _WARM_COLUMNS:
         warm &= np.isfinite(out[name])
     out["warm"] = warm
-    return {name: out[name] for name in feature_columns(config)}
+    return {
+        name: out[name]
+        for name in feature_columns(config)
+        if only is None or name in only or name == "warm"
+    }
 
 
 def _values_type(columns: tuple[str, ...]) -> Callable[..., FeatureValues]:
@@ -296,6 +306,9 @@ class IncrementalFeatures:
         )
 
 
+_AFTER_SEEK = 1  # rows built after a seek past the built ones: a replay skipping bars reads few
+
+
 class BatchFeatures:
     """`IncrementalFeatures`' interface over features computed in batch (replays).
 
@@ -324,10 +337,12 @@ class BatchFeatures:
         config: FeatureConfig = FeatureConfig(),
         bar_minutes: int = 5,
         chunk: int = 8192,
+        only: Collection[str] | None = None,
     ) -> None:
-        self.columns = feature_columns(config)
+        """`only`: compute just these columns (and `warm`); rows then hold just these."""
+        self.values = compute_feature_arrays(bars, config, bar_minutes, only)
+        self.columns = tuple(self.values)
         self._make: Any = _values_type(self.columns)
-        self.values = compute_feature_arrays(bars, config, bar_minutes)
         # What `update` checks each bar against; the rest of the inputs can go.
         self.bars = {"ts_ns": bars["ts_ns"], "close": bars["close"]}
         self._chunk = chunk
@@ -356,7 +371,10 @@ class BatchFeatures:
         """The features of the next signal bar, which must be the bar given (same open, close)."""
         row = self._i - self._start
         if row >= len(self._rows):
-            self._load(self._i)
+            # Read on in growing chunks; after a seek past them, a few rows (skipped bars are
+            # never read).
+            size = min(2 * len(self._rows), self._chunk) if row == len(self._rows) else 0
+            self._load(self._i, max(size, _AFTER_SEEK))
             row = 0
         if ts_ns != self._stamps[row] or close != self._closes[row]:
             raise ValueError(
@@ -368,15 +386,41 @@ class BatchFeatures:
         result: FeatureValues = self._rows[row]
         return result
 
-    def _load(self, start: int) -> None:
-        if start >= len(self):
-            raise IndexError(f"features were computed for {len(self)} signal bars only")
-        stop = start + self._chunk
+    def keep_only(self, columns: tuple[str, ...]) -> None:
+        """Drop every other column (a prepared replay reads few); rows then hold just these."""
+        missing = [name for name in columns if name not in self.values]
+        if missing:
+            raise KeyError(f"no feature columns {missing}: the columns are {self.columns}")
+        self.columns = columns
+        self.values = {name: self.values[name] for name in columns}
+        self._make = _values_type(columns)
+        self._rows, self._start = [], self._i
+
+    def seek(self, i: int) -> None:
+        """Go on from signal bar `i` (a replay skipping bars it knows nothing happens on)."""
+        if not 0 <= i <= len(self):
+            raise IndexError(f"features were computed for {len(self)} signal bars; {i} asked")
+        self._i = i
+
+    def rows(self, start: int, stop: int) -> list[FeatureValues]:
+        """The feature rows of signal bars `start` to `stop`, as `update` returns them."""
+        if stop == start + 1:  # one row: no slices
+            return [tuple.__new__(self._make, [self.values[n].item(start) for n in self.columns])]
         columns = [self.values[name][start:stop].tolist() for name in self.columns]
         # tuple.__new__ is what namedtuple's _make calls, minus its Python-level frame.
-        self._rows = list(map(partial(tuple.__new__, self._make), zip(*columns, strict=True)))
-        self._stamps = self.bars["ts_ns"][start:stop].tolist()
-        self._closes = self.bars["close"][start:stop].tolist()
+        return list(map(partial(tuple.__new__, self._make), zip(*columns, strict=True)))
+
+    def _load(self, start: int, size: int) -> None:
+        if start >= len(self):
+            raise IndexError(f"features were computed for {len(self)} signal bars only")
+        stop = start + size
+        self._rows = self.rows(start, stop)
+        if size == 1:
+            self._stamps = [self.bars["ts_ns"].item(start)]
+            self._closes = [self.bars["close"].item(start)]
+        else:
+            self._stamps = self.bars["ts_ns"][start:stop].tolist()
+            self._closes = self.bars["close"][start:stop].tolist()
         self._start = start
 
 

@@ -89,18 +89,31 @@ def directional(
     adx = np.full(n, np.nan)
     if n <= period:
         return plus_di, minus_di, adx
-    plus_dm, minus_dm = directional_movement(high, low)
+    # The arithmetic runs in place and intermediates go as soon as they are used: on a replay
+    # of a million bars each array is 8 MB. The operations (and so the floats) are unchanged.
     smoothed_tr = _wilder_sum(true_range(high, low, close), period)[period:]
-    smoothed_plus = _wilder_sum(plus_dm, period)[period:]
-    smoothed_minus = _wilder_sum(minus_dm, period)[period:]
-    defined = np.abs(smoothed_tr) >= _ZERO
-    safe_tr = np.where(defined, smoothed_tr, 1.0)
-    plus_di[period:] = np.where(defined, 100.0 * (smoothed_plus / safe_tr), 0.0)
-    minus_di[period:] = np.where(defined, 100.0 * (smoothed_minus / safe_tr), 0.0)
+    undefined = np.abs(smoothed_tr) < _ZERO
+    safe_tr = np.where(undefined, 1.0, smoothed_tr)
+    del smoothed_tr
+    plus_dm, minus_dm = directional_movement(high, low)
+    for dm, di in ((plus_dm, plus_di), (minus_dm, minus_di)):
+        smoothed = _wilder_sum(dm, period)[period:]  # 100 * S(DM) / S(TR), 0 where S(TR) ~ 0
+        np.divide(smoothed, safe_tr, out=smoothed)
+        np.multiply(100.0, smoothed, out=smoothed)
+        smoothed[undefined] = 0.0
+        di[period:] = smoothed
+        del smoothed
+    del plus_dm, minus_dm, dm, safe_tr, undefined
 
     di_sum = minus_di + plus_di
     has_dx = np.abs(di_sum) >= _ZERO  # False where DI is NaN, too
-    dx = np.where(has_dx, 100.0 * (np.abs(minus_di - plus_di) / np.where(has_dx, di_sum, 1.0)), 0.0)
+    di_sum[~has_dx] = 1.0
+    dx = np.subtract(minus_di, plus_di)  # 100 * |-DI - +DI| / (+DI + -DI), 0 where skipped
+    np.abs(dx, out=dx)
+    np.divide(dx, di_sum, out=dx)
+    del di_sum
+    np.multiply(100.0, dx, out=dx)
+    dx[~has_dx] = 0.0
     first = 2 * period - 1
     if n <= first:
         return plus_di, minus_di, adx

@@ -57,13 +57,7 @@ def signal_bar_arrays(
     n = len(ts_ns)
     if n == 0:
         return {"ts_ns": np.empty(0, np.int64), **{k: np.empty(0) for k in OHLCV}}
-    width = minutes * NS_PER_MINUTE
-    ts_ns = np.asarray(ts_ns, dtype=np.int64)
-    offset = np.asarray(utc_offset_ns, dtype=np.int64)
-    start = ((ts_ns + offset) // width) * width - offset
-    new = np.ones(n, dtype=bool)
-    new[1:] = (start[1:] != start[:-1]) | (ts_ns[:-1] + NS_PER_MINUTE >= start[:-1] + width)
-    first = np.flatnonzero(new)
+    start, first = _groups(ts_ns, utc_offset_ns, minutes)
     if len(first) == n:  # every bar is a signal bar of its own (1-minute signals): no copies
         ohlcv = (open_, high, low, close, volume)
         return {"ts_ns": start, **dict(zip(OHLCV, ohlcv, strict=True))}
@@ -76,6 +70,39 @@ def signal_bar_arrays(
         "close": close[last],
         "volume": _left_to_right_sums(volume, first, last),
     }
+
+
+def _groups(ts_ns: np.ndarray, utc_offset_ns: np.ndarray, minutes: int) -> tuple[np.ndarray, ...]:
+    """Each 1-minute bar's bucket start, and the index of the first bar of each signal bar."""
+    width = minutes * NS_PER_MINUTE
+    ts_ns = np.asarray(ts_ns, dtype=np.int64)
+    offset = np.asarray(utc_offset_ns, dtype=np.int64)
+    start = ((ts_ns + offset) // width) * width - offset
+    new = np.ones(len(ts_ns), dtype=bool)
+    new[1:] = (start[1:] != start[:-1]) | (ts_ns[:-1] + NS_PER_MINUTE >= start[:-1] + width)
+    return start, np.flatnonzero(new)
+
+
+def handout_schedule(
+    ts_ns: np.ndarray, utc_offset_ns: np.ndarray, minutes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """When `BarAggregator` hands out each signal bar of `signal_bar_arrays`, fed these bars.
+
+    Returns, per signal bar, the index of the 1-minute bar whose `update` returns it (len(ts_ns)
+    for the last bar when data ends before it closes: it is never handed out), and whether it
+    comes second, closed by that bar's own minute, or first, closed by a bar of a later bucket.
+    """
+    if minutes < 1:
+        raise ValueError(f"signal timeframe must be at least 1 minute, got {minutes}")
+    n = len(ts_ns)
+    if n == 0:
+        return np.empty(0, np.int64), np.empty(0, bool)
+    start, first = _groups(ts_ns, utc_offset_ns, minutes)
+    last = np.r_[first[1:] - 1, n - 1]
+    closed_by_own = np.asarray(ts_ns, dtype=np.int64)[last] + NS_PER_MINUTE >= (
+        start[first] + minutes * NS_PER_MINUTE
+    )
+    return np.where(closed_by_own, last, last + 1), closed_by_own
 
 
 def _left_to_right_sums(values: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:

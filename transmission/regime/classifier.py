@@ -17,6 +17,7 @@ the two agree.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -81,12 +82,12 @@ def _gate(warm: bool, stale: bool, in_window: bool) -> str:
     return ""
 
 
-def _in_window(cfg: RegimeConfig, bar_end_ns: int, rth_open_ns: int, rth_close_ns: int) -> bool:
-    if rth_close_ns <= rth_open_ns:
-        return False
+def in_window(cfg: RegimeConfig, bar_end_ns: Any, rth_open_ns: Any, rth_close_ns: Any) -> Any:
+    """Whether a bar closing at `bar_end_ns` lies in its day's trading window (ints, or arrays
+    of them for many bars at once)."""
     start = rth_open_ns + cfg.window_open_minutes * 60_000_000_000
     end = rth_close_ns - cfg.window_close_minutes * 60_000_000_000
-    return start <= bar_end_ns <= end
+    return (rth_close_ns > rth_open_ns) & (start <= bar_end_ns) & (bar_end_ns <= end)
 
 
 class _EffectiveRegime:
@@ -106,7 +107,7 @@ class _EffectiveRegime:
 
     def in_window(self, bar_end_ns: int, rth_open_ns: int, rth_close_ns: int) -> bool:
         """Whether a bar closing at `bar_end_ns` lies in the day's trading window."""
-        return _in_window(self.cfg, bar_end_ns, rth_open_ns, rth_close_ns)
+        return bool(in_window(self.cfg, bar_end_ns, rth_open_ns, rth_close_ns))
 
 
 class RegimeClassifier(_EffectiveRegime):
@@ -168,7 +169,7 @@ MARKET_KEYS: tuple[tuple[str, str | None], ...] = (
 )
 _NAMES = np.array([key[0] for key in MARKET_KEYS], dtype=object)
 _DIRECTIONS = np.array([key[1] for key in MARKET_KEYS], dtype=object)
-_RULE_COLUMNS = ("atr_pct", "adx", "er", "chop", "plus_di", "minus_di", "vwap", "warm")
+RULE_COLUMNS = ("atr_pct", "adx", "er", "chop", "plus_di", "minus_di", "vwap", "warm")
 
 
 def classify_codes(
@@ -177,7 +178,7 @@ def classify_codes(
     """`classify_bar` on every bar at once: int8 codes into MARKET_KEYS (0: no rule matched)."""
     cfg = cfg or RegimeConfig()
     atr_pct, adx, er, chop, plus_di, minus_di, vwap = (
-        np.asarray(features[name], dtype=np.float64) for name in _RULE_COLUMNS[:-1]
+        np.asarray(features[name], dtype=np.float64) for name in RULE_COLUMNS[:-1]
     )
     close = np.asarray(close, dtype=np.float64)
     # The same comparisons as classify_bar, in its order; a NaN fails every one, as it does there.
@@ -188,7 +189,8 @@ def classify_codes(
         trend & (minus_di > plus_di) & (close < vwap),
         (adx <= cfg.range_adx) & ((chop >= cfg.range_chop) | (er <= cfg.range_er)),
     ]
-    return np.select(conditions, [4, 1, 2, 3], 0).astype(np.int8)
+    choices = [np.int8(code) for code in (4, 1, 2, 3)]
+    return np.select(conditions, choices, np.int8(0))
 
 
 @dataclass(frozen=True)
@@ -209,10 +211,11 @@ def market_track(
     """The market layer of the classifier (rules, hysteresis, dwell) over a whole history."""
     cfg = cfg or RegimeConfig()
     raw = classify_codes(features, close, cfg)
-    n = len(raw)
-    warm_rows = np.flatnonzero(np.asarray(features["warm"], dtype=bool))
+    warm = np.asarray(features["warm"], dtype=bool)
+    # Positions as int32 (a replay may hold millions of bars: half the memory of int64).
+    warm_rows = np.flatnonzero(warm).astype(np.int32)
     codes = raw[warm_rows]
-    position = np.arange(len(codes))
+    position = np.arange(len(codes), dtype=np.int32)
     # Runs of equal codes over the warm bars; a regime holds from the bar that completes a run
     # of `dwell_bars` of it (a run of the regime already held changes nothing, so it may "fire").
     starts = np.ones(len(codes), dtype=bool)
@@ -220,13 +223,13 @@ def market_track(
     run_length = position - np.maximum.accumulate(np.where(starts, position, 0)) + 1
     fires = (codes != 0) & (run_length >= max(cfg.dwell_bars, 1))
     last_fire = np.maximum.accumulate(np.where(fires, position, -1))
-    held = np.where(last_fire >= 0, codes[np.maximum(last_fire, 0)], 0).astype(np.int8)
+    held = np.where(last_fire >= 0, codes[np.maximum(last_fire, 0)], np.int8(0))
     changed = np.ones(len(held), dtype=bool)
     changed[1:] = held[1:] != held[:-1]
     activated = np.maximum.accumulate(np.where(changed & (held != 0), position, -1))
     since_warm = np.where(activated >= 0, warm_rows[np.maximum(activated, 0)], -1)
     # Bars that are not warm leave the market regime as it was: carry the last warm bar's.
-    last_warm = np.searchsorted(warm_rows, np.arange(n), side="right") - 1
+    last_warm = np.cumsum(warm, dtype=np.int32) - 1  # the last warm row at or before each bar
     code = np.where(last_warm >= 0, held[np.maximum(last_warm, 0)] if len(held) else 0, 0)
     since = np.where(last_warm >= 0, since_warm[np.maximum(last_warm, 0)] if len(held) else -1, -1)
     return MarketTrack(code.astype(np.int8), since.astype(np.int64))
@@ -267,20 +270,44 @@ class TrackedRegimeClassifier(_EffectiveRegime):
     stale data, trading window) is still applied bar by bar, since stale data is only known then.
     """
 
-    __slots__ = ("_close", "_code", "_features", "_i", "_since")
+    __slots__ = ("_changes", "_close", "_code", "_features", "_i", "_open", "_since")
 
     def __init__(
-        self, cfg: RegimeConfig | None, features: Mapping[str, Any], close: np.ndarray
+        self,
+        cfg: RegimeConfig | None,
+        features: Mapping[str, Any],
+        close: np.ndarray,
+        window: np.ndarray | None = None,
     ) -> None:
+        """`window`: whether each bar lies in the trading window (None: all do), as `update`
+        will be told; it lets `steady_until` see transitions coming."""
         self.cfg = cfg or RegimeConfig()
         track = market_track(features, close, self.cfg)
-        self._features = features
+        self._features = {name: features[name] for name in RULE_COLUMNS}  # for the reasons
         self._close = close
         # Bytes index to Python ints at list speed and hold a million bars in a megabyte.
         self._code = track.code.astype(np.uint8).tobytes()
         self._since = track.since
         self._i = 0
         self._effective: tuple[str, str | None] = (NO_TRADE, None)
+        # The effective regime code of each bar on fresh data: the gate closed, code 0.
+        gate_open = np.asarray(features["warm"], dtype=bool)
+        if window is not None:
+            gate_open = gate_open & window
+        self._open = np.where(gate_open, track.code, 0)
+        self._changes = (np.flatnonzero(self._open[1:] != self._open[:-1]) + 1).tolist()
+
+    def steady_until(self, i: int) -> int:
+        """The first bar from `i` whose `update` may return a transition, on fresh data."""
+        n = len(self._code)
+        if i >= n or MARKET_KEYS[self._open.item(i)] != self._effective:
+            return min(i, n)
+        after = bisect_right(self._changes, i)
+        return self._changes[after] if after < len(self._changes) else n
+
+    def seek(self, i: int) -> None:
+        """Go on from bar `i`: the bars before it made no transition (see `steady_until`)."""
+        self._i = i
 
     def update(
         self, f: Any, close: float, *, in_window: bool, stale: bool
@@ -315,7 +342,7 @@ def classify_frame(
     Returns columns regime, direction (None unless TREND) for each bar, as of its close.
     """
     cfg = cfg or RegimeConfig()
-    columns = {name: features[name].to_numpy() for name in _RULE_COLUMNS}
+    columns = {name: features[name].to_numpy() for name in RULE_COLUMNS}
     track = market_track(columns, bars["close"].to_numpy(dtype=np.float64), cfg)
     minute = 60_000_000_000
     end_ns = bars["ts"].dt.as_unit("ns").astype("int64").to_numpy() + bar_minutes * minute

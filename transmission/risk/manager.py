@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
+
 from transmission.contracts import ContractSpec
 from transmission.risk.config import RiskConfig
 from transmission.risk.rules import CLEAR, Decision, Rule, build
@@ -21,6 +23,25 @@ from transmission.risk.state import RiskState
 _FIELDS = tuple(f.name for f in fields(RiskState))
 _state_values = attrgetter(*_FIELDS)
 _RECENT = _FIELDS.index("recent_r")
+_OPEN = _FIELDS.index("open_r")
+
+
+def _foresight(rules: tuple[Rule, ...]) -> tuple[bool, list[Any], list[tuple[str, Any]]]:
+    """Whether the rules can tell ahead when they change (see `Rule`), and how: the clock
+    readers' `changes_at`, the mark readers' names and `breached`."""
+    clocks, marks = [], []
+    for rule in rules:
+        if getattr(rule, "reads_clock", True):
+            changes_at = getattr(rule, "changes_at", None)
+            if changes_at is None:
+                return False, [], []
+            clocks.append(changes_at)
+        if getattr(rule, "reads_mark", True):
+            breached = getattr(rule, "breached", None)
+            if breached is None or rule.per_strategy:
+                return False, [], []
+            marks.append((rule.name, breached))
+    return True, clocks, marks
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +75,8 @@ class RiskManager:
         # clock: while the state stays the same only those can change their decision.
         self._seen: tuple[Any, ...] | None = None
         self._clocked: list[Rule] = []
+        self._checked_ns: int | None = None  # the time of the last `changes`
+        self._foresight: tuple[Any, ...] | None = None  # what `steady_for` can ask the rules
 
     # -- decisions ----------------------------------------------------------------------------
 
@@ -103,6 +126,7 @@ class RiskManager:
         # Called on every signal bar, where the state rarely changes: then only the rules that
         # read the clock can decide differently, and if none does there is nothing to report.
         state = self.state
+        self._checked_ns = now_ns
         seen = (_state_values(state), tuple(self.rules), self.strategies)
         if seen == self._seen and self._clocked_rules_agree(now_ns):
             return []
@@ -138,6 +162,55 @@ class RiskManager:
                 out.append(RiskChange(key[0], "reset", decision.reason, None, key[1]))
         self._tripped = current
         return out
+
+    def steady_for(self, times_ns: np.ndarray, open_r: float | np.ndarray) -> int:
+        """How many of the coming `changes` calls, at `times_ns` with the position marked at
+        `open_r` (one mark for all, or one each), certainly report nothing, the rest of the
+        state staying as it is.
+
+        0 when the state moved since the last `changes` (it may report at once) or when a rule
+        cannot tell (see `Rule`). Replays skip that many signal bars without evaluating them.
+        """
+        seen, state, checked = self._seen, self.state, self._checked_ns
+        rules = tuple(self.rules)
+        if seen is None or checked is None or seen[1:] != (rules, self.strategies):
+            return 0
+        values = _state_values(state)
+        if values[:_OPEN] != seen[0][:_OPEN] or values[_OPEN + 1 :] != seen[0][_OPEN + 1 :]:
+            return 0
+        if self._foresight is None or self._foresight[0] != rules:
+            self._foresight = (rules, *_foresight(rules))
+        _, able, clocks, marks = self._foresight
+        if not able:
+            return 0
+        steady = len(times_ns)
+        for changes_at in clocks:
+            at = changes_at(state)
+            # Only a change still to come (after the last evaluation) can report.
+            if at is not None and at > checked:
+                steady = min(steady, int(times_ns.searchsorted(at)))
+        for name, breached in marks:
+            tripped = (name, None) in self._tripped
+            if isinstance(open_r, float):
+                if bool(breached(state, open_r)) != tripped:
+                    return 0
+                continue
+            flips = breached(state, open_r[:steady]) != tripped
+            if flips.any():
+                steady = int(flips.argmax())
+        return steady
+
+    def step_over(self, now_ns: int, open_r: float) -> None:
+        """Stand as after `changes` calls that `steady_for` said report nothing, the last at
+        `now_ns` with the position marked at `open_r`."""
+        self.state.open_r = open_r
+        if not self._tripped:
+            self._checked_ns = now_ns  # nothing tripped: no decision to bring up to date
+            return
+        # The tripped rules' reasons read the clock and the mark: take them as of now.
+        changes = self.changes(now_ns)
+        if changes:
+            raise RuntimeError(f"tripwires changed on bars said to be steady: {changes}")
 
     def _clocked_rules_agree(self, now_ns: int) -> bool:
         """Whether every clock-reading rule decides now as it did at the last evaluation."""

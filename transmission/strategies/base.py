@@ -61,7 +61,16 @@ class BarView:
 
 
 class Strategy(Protocol):
-    """What the orchestrator needs of a strategy."""
+    """What the orchestrator needs of a strategy.
+
+    A strategy may name the feature columns it reads in `reads` (a replay then computes only
+    those, with the regime rules'); without it, a replay computes every column.
+
+    A strategy may also give `signals_over(bars, features) -> dict[int, Signal]`: its signals
+    over a whole replay at once, by signal bar index, from arrays of the bars (ts_ns, end_ns,
+    OHLCV, in_rth, end_minute) and of their features. It must equal feeding `on_bar` every bar
+    in order (tests/core/strategies/test_signals_over.py holds each such strategy to it).
+    """
 
     name: ClassVar[str]
 

@@ -27,6 +27,7 @@ class OpeningRangeBreakout:
     ) -> None:
         self.tick = tick
         self.range_minutes = range_minutes
+        self.reads = (f"or{range_minutes}_high", f"or{range_minutes}_low", "atr")
         self.max_stop_atr = max_stop_atr
         self.target_r = target_r
         self._long_done = False

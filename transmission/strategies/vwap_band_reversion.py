@@ -17,6 +17,7 @@ from transmission.strategies.registry import register
 @register("vwap_band_reversion")
 class VwapBandReversion:
     name: ClassVar[str] = "vwap_band_reversion"
+    reads: ClassVar[tuple[str, ...]] = ("vwap", "vwap_sigma")
 
     def __init__(
         self,

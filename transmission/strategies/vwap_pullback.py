@@ -18,6 +18,7 @@ from transmission.strategies.registry import register
 @register("vwap_pullback")
 class VwapPullback:
     name: ClassVar[str] = "vwap_pullback"
+    reads: ClassVar[tuple[str, ...]] = ("vwap", "vwap_sigma", "atr")
 
     def __init__(
         self,

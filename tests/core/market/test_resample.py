@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from transmission.market.calendar import epoch_ns, utc_offset_ns
 from transmission.market.loader import load_bars
-from transmission.market.resample import OHLCV, BarAggregator, resample, signal_bar_arrays
+from transmission.market.resample import (
+    OHLCV,
+    BarAggregator,
+    handout_schedule,
+    resample,
+    signal_bar_arrays,
+)
 
 MINUTE = 60_000_000_000
 
@@ -31,6 +37,24 @@ def aggregated(
     if last is not None:
         out.append(last)
     return [(b.ts_ns, b.open, b.high, b.low, b.close, b.volume) for b in out]
+
+
+def handouts(ts: np.ndarray, offset: np.ndarray, minutes: int) -> list[tuple[int, bool]]:
+    """The reference: for each bar BarAggregator hands out, the index of the 1-minute bar whose
+    update returned it, and whether it came second (closed by that bar's own minute)."""
+    aggregator = BarAggregator(minutes)
+    out = []
+    for i, t in enumerate(ts.tolist()):
+        before, closed = aggregator.update(t, 1.0, 1.0, 1.0, 1.0, 1.0, int(offset[i]))
+        out += [(i, False)] if before is not None else []
+        out += [(i, True)] if closed is not None else []
+    return out
+
+
+def scheduled(ts: np.ndarray, offset: np.ndarray, minutes: int) -> list[tuple[int, bool]]:
+    at, closed_by_own = handout_schedule(ts, offset, minutes)
+    handed = at < len(ts)  # the last bar, still open when the data ends, is never handed out
+    return list(zip(at[handed].tolist(), closed_by_own[handed].tolist(), strict=True))
 
 
 def batched(ts: np.ndarray, values: dict[str, np.ndarray], offset: np.ndarray, minutes: int):
@@ -52,6 +76,7 @@ def test_signal_bars_of_the_sample_equal_the_aggregators_bars(
     expected = aggregated(ts, values, offset, minutes)
     assert batched(ts, values, offset, minutes) == expected
     assert len(expected) > len(sample) // (minutes + 1)
+    assert scheduled(ts, offset, minutes) == handouts(ts, offset, minutes)
 
 
 def test_resample_of_the_sample_labels_five_minute_bars_by_their_clock_aligned_open(
@@ -89,6 +114,7 @@ def test_signal_bars_of_irregular_seconds_and_fractional_volumes_equal_the_aggre
     }
     offset = np.full(n, -5 * 3600 * 10**9, dtype=np.int64)
     assert batched(ts, values, offset, minutes) == aggregated(ts, values, offset, minutes)
+    assert scheduled(ts, offset, minutes) == handouts(ts, offset, minutes)
 
 
 def test_signal_bars_of_no_bars_are_empty_and_a_zero_timeframe_is_refused() -> None:
@@ -96,3 +122,6 @@ def test_signal_bars_of_no_bars_are_empty_and_a_zero_timeframe_is_refused() -> N
     assert batched(np.empty(0, np.int64), dict.fromkeys(OHLCV, empty), np.empty(0), 5) == []
     with pytest.raises(ValueError, match="at least 1 minute, got 0"):
         signal_bar_arrays(np.empty(0, np.int64), *([empty] * 5), np.empty(0), 0)
+    assert scheduled(np.empty(0, np.int64), np.empty(0, np.int64), 5) == []
+    with pytest.raises(ValueError, match="at least 1 minute, got 0"):
+        handout_schedule(np.empty(0, np.int64), np.empty(0), 0)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transmission.risk import RiskChange, RiskConfig, RiskManager
+from transmission.risk.rules import CLEAR, Decision
 
 MIN = 60_000_000_000
 T0 = 1_700_000_000 * 1_000_000_000
@@ -109,3 +111,60 @@ def test_changes_after_any_sequence_of_events_equal_evaluating_every_rule(steps:
         elif step[0] == "wait":
             now += step[1] * MIN
         assert risk.changes(now) == every_rule_changes(reference, previous, now), step
+
+
+# -- steady_for: how far ahead `changes` is known to report nothing ----------------------------
+
+
+def test_steady_for_waits_for_changes_to_see_a_new_state() -> None:
+    risk = fresh()
+    risk.changes(T0)
+    times = T0 + MIN * np.arange(1, 100)
+    assert risk.steady_for(times, 0.0) == len(times)
+    risk.on_trade_closed("a", -1.0, T0)  # the state moved: the next changes call may report
+    assert risk.steady_for(times, 0.0) == 0
+    assert [c.rule for c in risk.changes(T0)] == ["cooldown"]
+    # The cool-down (15 min) resets on the first bar that ends at or after its end.
+    steady = risk.steady_for(times, 0.0)
+    assert times[steady] == T0 + 15 * MIN and steady == 14
+    assert all(risk.changes(int(t)) == [] for t in times[:steady])
+    assert [(c.rule, c.event) for c in risk.changes(int(times[steady]))] == [("cooldown", "reset")]
+
+
+def test_steady_for_stops_at_the_mark_that_trips_or_resets_the_daily_loss() -> None:
+    risk = fresh()
+    risk.state.daily_realized_r = -2.0
+    risk.changes(T0)
+    times = T0 + MIN * np.arange(1, 6)
+    marks = np.array([0.5, -0.5, -0.99, -1.0, -0.2])  # -2 + -1.0 <= -3: the daily loss trips
+    assert risk.steady_for(times, marks) == 3
+    risk.mark(-1.0)
+    assert [c.rule for c in risk.changes(int(times[3]))] == ["daily_loss"]
+    assert risk.steady_for(times, np.array([-1.5, -1.0, -0.9])) == 2  # -2.9 resets it
+    assert risk.steady_for(times, -1.0) == len(times)  # one mark for all: still tripped
+
+
+def test_steady_for_knows_nothing_of_a_rule_that_cannot_tell_ahead() -> None:
+    class Blind:
+        name = "blind"
+        per_strategy = False
+
+        def evaluate(self, state: object, now_ns: int, strategy: str | None) -> Decision:
+            return CLEAR
+
+    risk = fresh()
+    risk.rules.append(Blind())
+    risk.changes(T0)
+    assert risk.steady_for(T0 + MIN * np.arange(1, 10), 0.0) == 0
+
+
+def test_step_over_leaves_the_tripped_reasons_as_changes_would() -> None:
+    stepped, called = fresh(), fresh()
+    for risk in (stepped, called):
+        risk.state.daily_realized_r = -3.5
+        risk.changes(T0)
+    stepped.step_over(T0 + 5 * MIN, -0.25)
+    called.mark(-0.25)
+    assert called.changes(T0 + 5 * MIN) == []
+    assert stepped.state_dict() == called.state_dict()
+    assert "-3.75R" in stepped.state_dict()["tripped"][0][2]

@@ -21,9 +21,18 @@ CLEAR = Decision(False)
 
 
 class Rule(Protocol):
-    """A tripwire. A rule may also set `reads_clock = False` when `evaluate` ignores `now_ns`:
-    the risk manager then skips it on bars where the state it reads has not changed (a rule that
-    does not say so is evaluated on every bar)."""
+    """A tripwire. What a rule may also say of itself lets the engine do less work:
+
+    - `reads_clock = False` when `evaluate` ignores `now_ns`: the risk manager then skips it on
+      bars where the state it reads has not changed (a rule that does not say so is evaluated on
+      every bar). A rule that reads the clock may give `changes_at(state) -> int | None`, the
+      time its decision next changes while the state stays as it is (None: never).
+    - `reads_mark = False` when `evaluate` ignores `state.open_r`, the open position's mark. A
+      rule that reads it may give `breached(state, open_r)`, its test for an array of marks.
+
+    A replay skips the bars on which no rule can change its decision (`RiskManager.steady_for`);
+    a rule that says none of this keeps every bar evaluated.
+    """
 
     name: ClassVar[str]
     per_strategy: ClassVar[bool]

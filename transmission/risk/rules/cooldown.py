@@ -14,6 +14,7 @@ class Cooldown:
     name: ClassVar[str] = "cooldown"
     per_strategy: ClassVar[bool] = False
     reads_clock: ClassVar[bool] = True
+    reads_mark: ClassVar[bool] = False
 
     def __init__(self, config: RiskConfig) -> None:
         self.minutes = config.cooldown_minutes
@@ -25,3 +26,8 @@ class Cooldown:
             left = (last + self.span_ns - now_ns) / 60_000_000_000
             return Decision(True, f"cool-down after a loss ({self.minutes} min)", f"{left:.0f} min")
         return CLEAR
+
+    def changes_at(self, state: RiskState) -> int | None:
+        """When the decision next changes, the state staying as it is: the cool-down's end."""
+        last = state.last_loss_ns
+        return None if last is None else last + self.span_ns

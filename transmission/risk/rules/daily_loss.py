@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from transmission.risk.config import RiskConfig
 from transmission.risk.rules.base import CLEAR, Decision, register
@@ -14,12 +14,18 @@ class DailyLoss:
     name: ClassVar[str] = "daily_loss"
     per_strategy: ClassVar[bool] = False
     reads_clock: ClassVar[bool] = False
+    reads_mark: ClassVar[bool] = True
 
     def __init__(self, config: RiskConfig) -> None:
         self.limit = -abs(config.daily_loss_r)
 
     def evaluate(self, state: RiskState, now_ns: int, strategy: str | None) -> Decision:
-        pnl = state.daily_pnl_r
-        if pnl <= self.limit:
+        if self.breached(state, state.open_r):
+            pnl = state.daily_pnl_r
             return Decision(True, f"daily P&L {pnl:.2f}R <= {self.limit:g}R", "next trading day")
         return CLEAR
+
+    def breached(self, state: RiskState, open_r: Any) -> Any:
+        """Whether P&L with the open position marked at `open_r` (a float or an array of them)
+        is at or below the limit: the test `evaluate` makes, for many marks at once."""
+        return state.daily_realized_r + open_r <= self.limit

@@ -14,6 +14,7 @@ class LosingStreak:
     name: ClassVar[str] = "losing_streak"
     per_strategy: ClassVar[bool] = False
     reads_clock: ClassVar[bool] = False
+    reads_mark: ClassVar[bool] = False
 
     def __init__(self, config: RiskConfig) -> None:
         self.limit = config.max_losing_streak

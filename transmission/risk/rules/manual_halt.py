@@ -14,6 +14,7 @@ class ManualHalt:
     name: ClassVar[str] = "manual_halt"
     per_strategy: ClassVar[bool] = False
     reads_clock: ClassVar[bool] = False
+    reads_mark: ClassVar[bool] = False
 
     def __init__(self, config: RiskConfig) -> None:
         self.config = config

@@ -15,6 +15,7 @@ class PerformanceRule:
 
     per_strategy: ClassVar[bool] = True
     reads_clock: ClassVar[bool] = False
+    reads_mark: ClassVar[bool] = False
 
     def __init__(self, config: RiskConfig) -> None:
         # Results change only when a trade closes; the cache keeps the per-bar check cheap.

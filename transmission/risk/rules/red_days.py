@@ -14,6 +14,7 @@ class RedDays:
     name: ClassVar[str] = "red_days"
     per_strategy: ClassVar[bool] = False
     reads_clock: ClassVar[bool] = False
+    reads_mark: ClassVar[bool] = False
 
     def __init__(self, config: RiskConfig) -> None:
         self.limit = config.max_red_days

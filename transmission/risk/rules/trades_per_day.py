@@ -14,6 +14,7 @@ class TradesPerDay:
     name: ClassVar[str] = "trades_per_day"
     per_strategy: ClassVar[bool] = False
     reads_clock: ClassVar[bool] = False
+    reads_mark: ClassVar[bool] = False
 
     def __init__(self, config: RiskConfig) -> None:
         self.limit = config.max_trades_per_day
