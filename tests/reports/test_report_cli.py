@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 import duckdb
 import nbformat
+import psutil
 import pytest
 from bs4 import BeautifulSoup
 
@@ -58,6 +60,18 @@ def test_weekly_report_of_a_week_without_data_exits_2(report_db: Path, tmp_path:
 # -- reports that run ----------------------------------------------------------------------------
 
 
+def kernels_left() -> list[str]:
+    """Command lines of the kernels this test process started that still run."""
+    left = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE:
+                left.append(" ".join(child.cmdline()))
+        except psutil.Error:  # it ended while we looked
+            continue
+    return [command for command in left if "ipykernel" in command]
+
+
 def _number(text: str) -> tuple[float, int]:
     """A displayed figure as (value, decimals shown); percentages as fractions."""
     cleaned = text.replace(",", "").replace("+", "")
@@ -90,6 +104,12 @@ def test_daily_report_writes_notebook_and_html_named_by_day(
         f"{TRADED_DAY}.ipynb",
     ]
     assert f"daily {TRADED_DAY}: {out / 'daily' / TRADED_DAY}.html" in output
+
+
+@pytest.mark.slow
+def test_daily_report_that_ran_leaves_no_kernel_running(daily_run: tuple[Path, int, str]) -> None:
+    assert daily_run[1] == 0, daily_run[2]
+    assert kernels_left() == []
 
 
 @pytest.mark.slow
@@ -185,15 +205,20 @@ def daily_template_with(tmp_path: Path, source: str) -> Path:
 
 
 @pytest.mark.slow
-def test_daily_report_with_a_failing_cell_exits_1_and_keeps_the_error_notebook(
-    report_db: Path, tmp_path: Path
+def test_daily_report_with_a_failing_cell_exits_1_keeps_the_error_notebook_and_stops_the_kernel(
+    report_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = daily_template_with(tmp_path, 'raise RuntimeError("boom in a report cell")')
+    temporary = tmp_path / "tmp"  # where jupyter_client writes the kernel's connection file
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     code, output = invoke(
         "report", "daily", "--date", "2023-11-21", "--db", str(report_db),
         "--out", str(tmp_path / "out"), "--template", str(broken),
     )  # fmt: skip
     assert code == 1, output
+    assert kernels_left() == []
+    assert list(temporary.glob("*.json")) == []
     assert "RuntimeError: boom in a report cell" in output
     notebook = tmp_path / "out" / "daily" / "2023-11-21.ipynb"
     assert f"executed notebook kept at {notebook}" in output
@@ -234,5 +259,6 @@ def test_daily_report_cell_over_its_time_limit_is_stopped_and_exits_1(
     )  # fmt: skip
     assert code == 1, output
     assert "was stopped at its time limit of 2 s" in output
+    assert kernels_left() == []
     executed = nbformat.read(tmp_path / "out" / "daily" / "2023-11-21.ipynb", as_version=4)
     assert executed.metadata.papermill.exception is True

@@ -4,6 +4,11 @@ Every check that can fail on bad input (the journal, the run, the symbol, the da
 the template) runs in `prepare`, before any kernel starts. `run_report` then executes the
 notebook with an explicit kernel and a per-cell timeout into DIR/<kind>/<day>.ipynb, and
 converts it to DIR/<kind>/<day>.html without code cells.
+
+Most of a report's time is Python starting and importing, in this process and in the kernel, so
+`run_report` overlaps them: the kernel is started once the checks pass and boots while this
+process imports papermill; nbconvert is imported, and its templates loaded, while the cells run;
+the HTML is written while the kernel shuts down.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ import contextlib
 import logging
 import os
 import sys
-import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from transmission.reports.content import (
     check_trading_weekday,
@@ -29,6 +35,9 @@ from transmission.reports.content import (
     run_context,
 )
 from transmission.reports.errors import CellFailed, KernelStartFailed, ReportInputError
+
+if TYPE_CHECKING:
+    from jupyter_client.manager import AsyncKernelManager
 
 log = logging.getLogger(__name__)
 
@@ -170,19 +179,66 @@ def run_report(
     notebook.parent.mkdir(parents=True, exist_ok=True)
     # A failed run must not leave last run's HTML looking current.
     html_path.unlink(missing_ok=True)
-    _skip_slow_optional_imports()
     started = time.perf_counter()
-    # nbconvert takes a second or two to import: do it while the kernel works, not after.
-    threading.Thread(target=_import_exporter, name="nbconvert-import", daemon=True).start()
-    executed = _execute(job, source, notebook, kernel, cell_timeout_s, start_timeout_s)
-    _write_html(executed, html_path, job.title)
+    # One worker thread for nbconvert: this process is idle while the kernel runs the cells.
+    with ThreadPoolExecutor(1, thread_name_prefix="report-html") as html_worker:
+        with _started_kernel(job, kernel, source.parent) as kernel_manager:
+            # The kernel boots while this process imports what runs it.
+            _skip_slow_optional_imports()
+            import papermill  # noqa: F401
+
+            exporter = html_worker.submit(_html_exporter)
+            executed = _execute(
+                job, source, notebook, kernel_manager, kernel, cell_timeout_s, start_timeout_s
+            )
+            written = html_worker.submit(_write_html, exporter, executed, html_path, job.title)
+        # Leaving the kernel's block shut it down while the worker wrote the HTML.
+        written.result()
     elapsed = time.perf_counter() - started
     log.info("%s report %s: %s in %.1f s", job.kind, job.name, html_path, elapsed)
     return ReportResult(job, notebook, html_path, elapsed)
 
 
+@contextlib.contextmanager
+def _started_kernel(job: ReportJob, kernel: str, cwd: Path) -> Iterator[AsyncKernelManager]:
+    """A kernel started now, handed to papermill later; shut down (gracefully) on leaving.
+
+    Papermill would start the kernel only once it is imported and has read the notebook; the
+    kernel's own start-up (a second or more of imports) can run meanwhile. The manager is the
+    asynchronous one nbclient itself creates, driven on the event loop nbclient then uses.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    manager = AsyncKernelManager(kernel_name=kernel)
+    # What nbclient passes when it starts an IPython kernel: history in memory, not in ~/.ipython.
+    extra = ["--HistoryManager.hist_file=:memory:"] if manager.ipykernel else []
+    try:
+        run_sync(manager.start_kernel)(extra_arguments=extra, cwd=str(cwd))
+    except Exception as exc:
+        with contextlib.suppress(Exception):  # the start's own error is the one to report
+            run_sync(manager.cleanup_resources)()
+        raise KernelStartFailed(
+            f"{job.kind} report {job.name}: kernel {kernel!r} did not start: "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
+    try:
+        yield manager
+    finally:
+        if run_sync(manager.is_alive)():
+            run_sync(manager.shutdown_kernel)()
+        else:  # it died: nothing to stop, but its connection file and sockets remain
+            run_sync(manager.cleanup_resources)()
+
+
 def _execute(
-    job: ReportJob, source: Path, notebook: Path, kernel: str, cell_timeout_s: int, start_s: int
+    job: ReportJob,
+    source: Path,
+    notebook: Path,
+    kernel_manager: AsyncKernelManager,
+    kernel: str,
+    cell_timeout_s: int,
+    start_s: int,
 ) -> Any:
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -197,6 +253,8 @@ def _execute(
             start_timeout=start_s,
             progress_bar=False,
             cwd=str(source.parent),
+            # An engine argument that nbclient takes: run on the kernel started above.
+            km=kernel_manager,
             # A cell over its time limit is interrupted and shows as papermill's error cell.
             interrupt_on_timeout=True,
             error_on_timeout={
@@ -263,18 +321,27 @@ def _skip_slow_optional_imports() -> None:
             del sys.modules["rfc3987_syntax"]
 
 
-def _import_exporter() -> None:
-    with contextlib.suppress(Exception):  # the import in _write_html reports any error
-        import nbconvert.exporters.html  # noqa: F401
+def _html_exporter() -> Any:
+    """An HTML exporter with its templates, theme and HTML parser loaded.
 
-
-def _write_html(executed: Any, target: Path, title: str) -> None:
+    Converting a first notebook loads what every conversion needs (the Jinja templates, the
+    JupyterLab theme CSS, BeautifulSoup); done on an empty notebook while the cells run, it
+    leaves only the report's own conversion for after them.
+    """
+    import nbformat
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
     )
-    body, _ = exporter.from_notebook_node(executed, resources={"metadata": {"name": title}})
+    exporter.from_notebook_node(nbformat.v4.new_notebook())
+    return exporter
+
+
+def _write_html(exporter: Future[Any], executed: Any, target: Path, title: str) -> None:
+    body, _ = exporter.result().from_notebook_node(
+        executed, resources={"metadata": {"name": title}}
+    )
     # Readers (a browser, a mail job) never see half a file: write aside, then rename.
     partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     partial.write_text(body, encoding="utf-8")
