@@ -139,8 +139,7 @@ class Orchestrator:
             return
         if np.any(ts[1:] <= ts[:-1]):
             raise ValueError("a replay needs bars in strictly increasing time order")
-        days = trading_days_of(bars["ts"]).drop_duplicates()
-        self.sessions.prefetch(day.date() for day in days)
+        self.sessions.prefetch(day.date() for day in trading_days_of(bars["ts"]).unique())
         sessions = self._sessions_over(ts)
         o, h, low, c, v = (
             bars[k].to_numpy(np.float64) for k in ("open", "high", "low", "close", "volume")
@@ -158,18 +157,25 @@ class Orchestrator:
             "minute_of_day": ((start + of_signal("utc_offset_ns")) // MINUTE_NS) % DAY_MINUTES,
             "rth_open_ns": np.where(in_rth, rth_open, 0),
         }
+        regime = self.config.regime_config()
+        window = None
+        if self._rules:
+            window = in_window(regime, start + self._timeframe_ns, rth_open, rth_close)
+        del rth_open, rth_close, of_signal  # a million bars: 8 MB an array, before the features
         reads = self.gearbox.reads()
         only = None if reads is None else reads | set(RULE_COLUMNS)
         features = BatchFeatures(signal, self.config.feature_config(), minutes, only=only)
         self.features = features
-        end = start + self._timeframe_ns
-        regime = self.config.regime_config()
-        window = in_window(regime, end, rth_open, rth_close) if self._rules else None
-        self.classifier = TrackedRegimeClassifier(regime, features.values, signal["close"], window)
-        signal |= {"end_ns": end, "end_minute": (signal["minute_of_day"] + minutes) % DAY_MINUTES}
+        # Each input and column goes once nothing reads it: a million bars, 8 MB an array.
+        signal["end_ns"] = start + self._timeframe_ns
+        signal["end_minute"] = (signal["minute_of_day"] + minutes) % DAY_MINUTES
+        for name in ("session", "minute_of_day", "rth_open_ns"):
+            del signal[name]
         self.gearbox.prepare_replay(signal, features)
+        features.keep_only(tuple(name for name in features.columns if name in RULE_COLUMNS))
+        self.classifier = TrackedRegimeClassifier(regime, features.values, signal["close"], window)
         # From here on the features reach only the classifier's gate (the gearbox answers from
-        # its prepared signals): a million bars of the other columns need not stay in memory.
+        # its prepared signals).
         features.keep_only(("warm",))
         self.plan = self._plan(ts, o, h, low, c, v, sessions, signal)
 
@@ -203,7 +209,7 @@ class Orchestrator:
             close=c,
             volume=v,
             breaks=np.flatnonzero(breaks).tolist(),
-            handed=np.searchsorted(at, np.arange(len(ts) + 1), side="left"),
+            handed=np.searchsorted(at, np.arange(len(ts) + 1, dtype=np.int32)).astype(np.int32),
             closed_by_own=closed_by_own,
             signal={key: signal[key] for key in keep},
         )
@@ -221,7 +227,7 @@ class Orchestrator:
             found.append(session)
             counts.append(end - i)
             i = end
-        index = np.repeat(np.arange(len(found)), counts)
+        index = np.repeat(np.arange(len(found), dtype=np.int32), counts)
 
         def field(name: str) -> np.ndarray:
             return np.array([getattr(s, name) for s in found], dtype=np.int64)[index]

@@ -17,7 +17,7 @@ import numpy as np
 
 from transmission.features._windows import NAN
 
-_CHUNK_ROWS = 32_768
+_CHUNK_ROWS = 8192
 
 
 def atr_percentile(

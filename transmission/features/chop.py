@@ -23,11 +23,21 @@ def choppiness(
     out = np.full(len(high), np.nan)
     if len(high) <= period:
         return out
-    tr_sum = trailing_sum(true_range(high, low, close)[1:], period)[period - 1 :]
-    span = (trailing_max(high, period) - trailing_min(low, period))[period:]
-    ranged = span > 0.0
-    ratio = np.where(ranged, tr_sum / np.where(ranged, span, 1.0), 1.0)
-    out[period:] = np.where(ranged, 100.0 * np.log10(ratio) / math.log10(period), np.nan)
+    # In place, the same operations in the same order: fewer 8 MB arrays on a long replay.
+    ratio = trailing_sum(true_range(high, low, close)[1:], period)[period - 1 :]
+    span = trailing_max(high, period)
+    span -= trailing_min(low, period)
+    span = span[period:]
+    flat = ~(span > 0.0)  # no range (or NaN): CHOP is undefined
+    span[flat] = 1.0
+    np.divide(ratio, span, out=ratio)
+    del span
+    ratio[flat] = 1.0
+    np.log10(ratio, out=ratio)
+    np.multiply(100.0, ratio, out=ratio)
+    np.divide(ratio, math.log10(period), out=ratio)
+    ratio[flat] = np.nan
+    out[period:] = ratio
     return out
 
 

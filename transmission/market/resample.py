@@ -60,6 +60,8 @@ def signal_bar_arrays(
     start, first = _groups(ts_ns, utc_offset_ns, minutes)
     if len(first) == n:  # every bar is a signal bar of its own (1-minute signals): no copies
         ohlcv = (open_, high, low, close, volume)
+        if np.array_equal(start, ts_ns):  # minute-aligned bars: their own times
+            start = np.asarray(ts_ns, dtype=np.int64)
         return {"ts_ns": start, **dict(zip(OHLCV, ohlcv, strict=True))}
     last = np.r_[first[1:] - 1, n - 1]
     return {

@@ -270,7 +270,7 @@ class TrackedRegimeClassifier(_EffectiveRegime):
     stale data, trading window) is still applied bar by bar, since stale data is only known then.
     """
 
-    __slots__ = ("_changes", "_close", "_code", "_features", "_i", "_open", "_since")
+    __slots__ = ("_changes", "_code", "_i", "_open", "_reasons", "_since")
 
     def __init__(
         self,
@@ -283,8 +283,9 @@ class TrackedRegimeClassifier(_EffectiveRegime):
         will be told; it lets `steady_until` see transitions coming."""
         self.cfg = cfg or RegimeConfig()
         track = market_track(features, close, self.cfg)
-        self._features = {name: features[name] for name in RULE_COLUMNS}  # for the reasons
-        self._close = close
+        # The reason of every regime the track activates, now: then the feature columns can go.
+        activated = np.unique(track.since[track.since >= 0]).tolist()
+        self._reasons = {i: market_reason(features, close, i, self.cfg) for i in activated}
         # Bytes index to Python ints at list speed and hold a million bars in a megabyte.
         self._code = track.code.astype(np.uint8).tobytes()
         self._since = track.since
@@ -325,7 +326,7 @@ class TrackedRegimeClassifier(_EffectiveRegime):
         if gate or code == 0:
             reason = gate or "no regime has held yet"
         else:
-            reason = market_reason(self._features, self._close, int(self._since[i]), self.cfg)
+            reason = self._reasons[self._since.item(i)]
         previous = self._effective[0]
         self._effective = new
         return RegimeTransition(previous, new[0], new[1], reason)
