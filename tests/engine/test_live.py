@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from transmission.config import load_config
 from transmission.engine.events import Event
-from transmission.engine.feeds import from_file
+from transmission.engine.feeds import from_file, from_simulator
 from transmission.engine.live import LiveEngine
 from transmission.journal import Journal
 from transmission.journal.queries import quarantine_frame
@@ -92,3 +93,22 @@ def test_live_engine_refuses_two_feeds_or_none(sample_path: Path, tmp_path: Path
             LiveEngine(journal, load_config())
         with pytest.raises(ValueError, match="speed must be positive"):
             LiveEngine(journal, load_config(), source=from_file(sample_path, "MNQ"), speed=0)
+
+
+def test_skip_to_open_runs_the_overnight_bars_unpaced_then_the_engine_resumes_there(
+    tmp_path: Path,
+) -> None:
+    source = from_simulator(3, "MNQ", seed=5)
+    with Journal(tmp_path / "live.duckdb") as journal:
+        engine = LiveEngine(journal, load_config(), source=source, speed=1e9)
+        skipped = engine.skip_to_open()
+        checkpoint = journal.load_checkpoint(engine.run_id)
+        assert skipped > 0 and checkpoint is not None
+        assert checkpoint.bars_processed == skipped
+        last = pd.Timestamp(checkpoint.last_bar_ns, tz="UTC").tz_convert("America/New_York")
+        assert (last.hour, last.minute) == (8, 59)  # the next bar is 09:00, half an hour early
+        assert engine.skip_to_open() == 0  # a run under way is never skipped again
+        engine.start()
+        assert engine.finished.wait(300)
+        assert engine.error is None
+        assert engine.status().bars_processed == len(source.bars)

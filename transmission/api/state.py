@@ -12,15 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from transmission.api.cache import ResponseCache
 from transmission.api.security import RateLimiter
 from transmission.api.websocket import ConnectionManager
 from transmission.config import load_config
-from transmission.engine.feeds import from_file, from_simulator, replay
+from transmission.engine.feeds import from_file, from_simulator
 from transmission.engine.live import LiveEngine
-from transmission.engine.runner import EngineRun
 from transmission.journal import Journal, open_reader
 from transmission.settings import Settings, SettingsError
 
@@ -143,42 +140,5 @@ def build_engine(settings: Settings, journal: Journal) -> LiveEngine:
         log.info("run %s had completed: replaying its feed from the start", engine.run_id)
         journal.delete_run(engine.run_id)
     if status is None or status == "completed":
-        fast_forward(engine, source.bars)
+        engine.skip_to_open()
     return engine
-
-
-FAST_FORWARD_TO = (9 * 60, 9 * 60 + 30)  # ET minutes: the half hour before the RTH open
-
-
-def fast_forward(engine: LiveEngine, bars: pd.DataFrame) -> int:
-    """Run a fresh replay unpaced up to the half hour before its first RTH open.
-
-    A paced demo would otherwise spend its first quarter of an hour (at 60x) on the overnight
-    session, where no regime is set. The bars go through the same engine run (same run id,
-    journal and checkpoint), so the LiveEngine resumes from there as after a restart; their
-    events are journalled but not broadcast. Returns the number of bars fast-forwarded.
-    """
-    local = bars["ts"].dt.tz_convert("America/New_York")
-    minute = local.dt.hour * 60 + local.dt.minute
-    opening = ((minute >= FAST_FORWARD_TO[0]) & (minute < FAST_FORWARD_TO[1])).to_numpy()
-    if not opening.any():
-        return 0
-    count = int(opening.argmax())
-    if count == 0:
-        return 0
-    live = engine.run
-    run = EngineRun(
-        engine.journal,
-        engine.config,
-        kind=live.kind,
-        dataset=live.dataset,
-        source_identity=str(live.params["source"]),
-        params=live.params,
-        run_id=live.run_id,
-    )
-    run.start()
-    for bar in replay(bars.iloc[:count]):
-        run.orchestrator.on_bar(*bar)
-    run.flush()
-    log.info("fast-forwarded run %s over %d bars to %s", run.run_id, count, local.iloc[count])
-    return count

@@ -23,9 +23,13 @@ from transmission.engine.orchestrator import EngineStatus
 from transmission.engine.runner import EngineRun
 from transmission.journal import Journal
 from transmission.journal.queries import bars_frame
+from transmission.market.calendar import EXCHANGE_TZ
 from transmission.risk import RuleStatus
 
 log = logging.getLogger(__name__)
+
+
+SKIP_TO = (9 * 60, 9 * 60 + 30)  # ET minutes: the half hour before the RTH open
 
 
 class LiveEngine:
@@ -141,6 +145,41 @@ class LiveEngine:
                 log.exception("could not close run %s", run.run_id)
             self.outcome = status
             self.finished.set()
+
+    def skip_to_open(self) -> int:
+        """Run a fresh replay's bars unpaced up to the half hour before its first RTH open.
+
+        A paced demo would otherwise spend its first quarter of an hour (at 60x) on the
+        overnight session, where no regime is set. The bars go through this engine's run (same
+        run id, journal and checkpoint), so `start` resumes from there as after a restart; their
+        events are journalled but not broadcast (call this before subscribing). Returns the
+        number of bars skipped; 0 for a followed file or a run already under way.
+        """
+        if self.source is None or self.running or self.journal.load_checkpoint(self.run_id):
+            return 0
+        bars = self.source.bars
+        local = bars["ts"].dt.tz_convert(EXCHANGE_TZ)
+        minute = (local.dt.hour * 60 + local.dt.minute).to_numpy()
+        opening = (minute >= SKIP_TO[0]) & (minute < SKIP_TO[1])
+        count = int(opening.argmax()) if opening.any() else 0
+        if count == 0:
+            return 0
+        live = self.run
+        run = EngineRun(
+            self.journal,
+            self.config,
+            kind=live.kind,
+            dataset=live.dataset,
+            source_identity=str(live.params["source"]),
+            params=live.params,
+            run_id=live.run_id,
+        )
+        run.start()
+        for bar in replay(bars.iloc[:count]):
+            run.orchestrator.on_bar(*bar)
+        run.flush()
+        log.info("run %s skipped %d bars to %s", run.run_id, count, local.iloc[count])
+        return count
 
     def _quarantine(self, line: int, raw: str, reason: str) -> None:
         frame = pd.DataFrame(
