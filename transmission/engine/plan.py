@@ -68,7 +68,8 @@ class ReplayPlan:
 
     def handed_at(self, s: int) -> int:
         """The 1-minute bar whose arrival hands out signal bar `s`."""
-        return int(self.handed.searchsorted(s, side="right")) - 1
+        # The key in the array's own dtype: numpy would convert the whole array to the key's.
+        return int(self.handed.searchsorted(self.handed.dtype.type(s), side="right")) - 1
 
     def handed_out(self, k: int) -> tuple[SignalBar | None, SignalBar | None]:
         """What `BarAggregator.update` returns for bar `k`: the bar closed before it, by it."""
