@@ -144,10 +144,10 @@ class EngineRun:
         if plan is None:
             raise RuntimeError("replay_prepared needs Orchestrator.prepare_replay first")
         first = k = orchestrator.cursor
-        reported = first
-        while k < len(plan):
-            k = orchestrator.fast_forward(len(plan))
-            if k < len(plan):
+        reported, n = first, len(plan)
+        while k < n:
+            k = orchestrator.fast_forward(n)
+            if k < n:
                 self.on_bar(plan.bar(k))
                 k += 1
             if progress is not None and k - reported >= PROGRESS_STEP:
