@@ -43,6 +43,7 @@ from transmission.strategies import BarView, Signal
 from transmission.strategies.base import on_ticks
 
 MINUTE_NS = 60_000_000_000
+QUARTER_HOUR_NS = 15 * MINUTE_NS
 DAY_MINUTES = 1440
 
 
@@ -139,7 +140,12 @@ class Orchestrator:
             return
         if np.any(ts[1:] <= ts[:-1]):
             raise ValueError("a replay needs bars in strictly increasing time order")
-        self.sessions.prefetch(day.date() for day in trading_days_of(bars["ts"]).unique())
+        # A bar's trading day depends only on its local hour (any UTC offset is whole quarter
+        # hours): one bar a quarter hour finds them all.
+        quarter = ts // QUARTER_HOUR_NS
+        first_of_quarter = np.flatnonzero(np.r_[True, quarter[1:] != quarter[:-1]])
+        days = trading_days_of(bars["ts"].iloc[first_of_quarter]).unique()
+        self.sessions.prefetch(day.date() for day in days)
         sessions = self._sessions_over(ts)
         o, h, low, c, v = (
             bars[k].to_numpy(np.float64) for k in ("open", "high", "low", "close", "volume")
