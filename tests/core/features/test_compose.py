@@ -106,3 +106,24 @@ def test_features_on_empty_frame_are_an_empty_frame_with_all_columns(compute):
     bars = annotated_bars(pd.DatetimeIndex([]), [], [], [])
     features = compute(bars)
     assert features.empty and tuple(features.columns) == FEATURE_COLUMNS
+
+
+def test_batch_features_of_some_columns_equal_those_of_all(nq_five_minute: pd.DataFrame) -> None:
+    from transmission.features import BatchFeatures
+    from transmission.features.compose import _session_arrays
+
+    arrays = _session_arrays(nq_five_minute)
+    everything = BatchFeatures(arrays, bar_minutes=5)
+    some = BatchFeatures(arrays, bar_minutes=5, only={"or30_high", "adx"})
+    assert "or30_high" in some.columns and "or5_high" not in some.columns
+    assert "vwap_sigma" not in some.columns and some.columns[-1] == "warm"
+    for name in some.columns:
+        np.testing.assert_array_equal(some.values[name], everything.values[name])
+    # After keep_only, rows hold just the kept columns, with the same values.
+    some.keep_only(("adx", "warm"))
+    row = some.update(
+        int(arrays["ts_ns"][0]), 0, 0, 0, float(arrays["close"][0]), 0, 0, False, 0, 0
+    )
+    assert row._fields == ("adx", "warm") and row.warm == bool(everything.values["warm"][0])
+    with pytest.raises(KeyError, match="no feature columns"):
+        some.keep_only(("atr",))
