@@ -362,10 +362,19 @@ class Orchestrator:
         if active is not None:
             steady = min(steady, self.gearbox.next_signal(active, s0))
         if steady > s0:
-            marks: float | np.ndarray = 0.0
-            if self.broker.position is not None:
-                marks = self.broker.open_pnl_r(plan.signal["close"][s0:steady])
-            steady = s0 + self.risk.steady_for(plan.signal["end_ns"][s0:steady], marks)
+            times = plan.signal["end_ns"][s0:steady]
+            position = self.broker.position
+            if position is None:
+                steady = s0 + self.risk.steady_for(times, 0.0)
+            else:
+                # These bars reach neither the stop nor the target: every close, and so every
+                # mark, lies between the marks at the stop and at the target. When no rule
+                # changes anywhere between them, the marks themselves need not be computed.
+                order, mark = position.order, self.broker.open_pnl_r
+                bounds = (mark(order.stop), mark(order.target))
+                if self.risk.steady_for(times, bounds) < len(times):
+                    closes = plan.signal["close"][s0:steady]
+                    steady = s0 + self.risk.steady_for(times, mark(closes))
         return j if steady == s1 else plan.handed_at(steady)
 
     def _skip(self, plan: ReplayPlan, i: int, j: int) -> None:

@@ -163,10 +163,12 @@ class RiskManager:
         self._tripped = current
         return out
 
-    def steady_for(self, times_ns: np.ndarray, open_r: float | np.ndarray) -> int:
+    def steady_for(
+        self, times_ns: np.ndarray, open_r: float | tuple[float, float] | np.ndarray
+    ) -> int:
         """How many of the coming `changes` calls, at `times_ns` with the position marked at
-        `open_r` (one mark for all, or one each), certainly report nothing, the rest of the
-        state staying as it is.
+        `open_r` (one mark for all, one each, or a pair of marks every mark lies between),
+        certainly report nothing, the rest of the state staying as it is.
 
         0 when the state moved since the last `changes` (it may report at once) or when a rule
         cannot tell (see `Rule`). Replays skip that many signal bars without evaluating them.
@@ -193,6 +195,10 @@ class RiskManager:
             tripped = (name, None) in self._tripped
             if isinstance(open_r, float):
                 if bool(breached(state, open_r)) != tripped:
+                    return 0
+                continue
+            if isinstance(open_r, tuple):  # `breached` is monotone: the ends decide
+                if any(bool(breached(state, end)) != tripped for end in open_r):
                     return 0
                 continue
             flips = breached(state, open_r[:steady]) != tripped

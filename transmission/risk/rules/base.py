@@ -28,7 +28,8 @@ class Rule(Protocol):
       every bar). A rule that reads the clock may give `changes_at(state) -> int | None`, the
       time its decision next changes while the state stays as it is (None: never).
     - `reads_mark = False` when `evaluate` ignores `state.open_r`, the open position's mark. A
-      rule that reads it may give `breached(state, open_r)`, its test for an array of marks.
+      rule that reads it may give `breached(state, open_r)`, its test for an array of marks; it
+      must be monotone in the mark (a loss limit: breached at a mark, breached below it too).
 
     A replay skips the bars on which no rule can change its decision (`RiskManager.steady_for`);
     a rule that says none of this keeps every bar evaluated.
