@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from starlette.websockets import WebSocketState
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
 from tests.api.conftest import Server
+from transmission.api.websocket import ConnectionManager
 from transmission.engine.events import RiskUpdate
 
 ENGINE_TYPES = {"regime_change", "signal", "trade_execution", "risk_update"}
@@ -253,3 +255,47 @@ def test_websocket_stuck_client_is_dropped_while_twenty_others_get_every_message
     assert all(mine == list(range(sent)) for mine in received)
     assert any("dropped websocket client" in r.getMessage() for r in caplog.records)
     assert engine_bars > 0  # the engine kept processing bars meanwhile
+
+
+class StalledWebSocket:
+    """Enough of a Starlette WebSocket for the manager: every send hangs until it is closed."""
+
+    client = None
+
+    def __init__(self) -> None:
+        self.application_state = WebSocketState.CONNECTED
+        self.closed_with: tuple[int, str] | None = None
+        self._closed = asyncio.Event()
+
+    async def send_text(self, text: str) -> None:
+        await asyncio.Event().wait()
+
+    async def receive(self) -> dict:
+        await self._closed.wait()
+        return {"type": "websocket.disconnect"}
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed_with = (code, reason)
+        self.application_state = WebSocketState.DISCONNECTED
+        self._closed.set()
+
+
+def test_websocket_client_whose_send_stalls_is_dropped_and_closed(
+    caplog: pytest.LogCaptureFixture,
+):
+    caplog.set_level(logging.WARNING, logger="transmission.api.websocket")
+
+    async def scenario() -> tuple[ConnectionManager, StalledWebSocket]:
+        manager = ConnectionManager(send_timeout_s=0.2, ping_interval_s=0)
+        manager.start(asyncio.get_running_loop())
+        stalled = StalledWebSocket()
+        serving = asyncio.create_task(manager.serve(stalled))  # type: ignore[arg-type]
+        await until(lambda: manager.dropped == 1, timeout=30)
+        await asyncio.wait_for(serving, 30)  # the close ends the connection
+        await manager.close()
+        return manager, stalled
+
+    manager, stalled = asyncio.run(scenario())
+    assert manager.client_count == 0
+    assert stalled.closed_with == (1013, "too slow")
+    assert any("a send stalled for 0.2 s" in r.getMessage() for r in caplog.records)
