@@ -346,71 +346,61 @@ def websocket_latency(clients: int = 100, bars: int = 3000) -> Figures:
     """Time from a bar entering the engine to each of its event messages reaching each client.
 
     A server process (benchmarks.servers ws) runs the API's app and connection manager with a
-    live engine (EMA-cross rules, the sample as fast as it goes) that starts once every client is
-    connected; it records, per event, when its bar entered `EngineRun.on_bar`. Both processes
-    read the same wall clock.
+    live engine (EMA-cross rules, the sample paced at 20 ms a bar) that starts once every client
+    is connected; it records, per event, when its bar entered `EngineRun.on_bar`. The clients
+    (benchmarks.wsclient, in this process) date each frame by when it reached their socket and
+    read lazily, so that they do not take the CPU from the server while it sends. Both
+    processes read the same wall clock.
     """
     try:
         import transmission.api.main  # noqa: F401
     except ImportError as exc:
         raise Skip(f"transmission.api.main is not importable yet ({exc})") from None
-    import asyncio
-
-    import websockets
+    from benchmarks.wsclient import FrameReader, Readers
 
     port = _free_port()
+    path = "/ws?token=bench"
     with tempfile.TemporaryDirectory() as tmp:
         stamps_path = Path(tmp) / "stamps.json"
         command = [sys.executable, "-m", "benchmarks.servers", "ws", str(port), str(clients)]
         command += [str(bars), str(stamps_path), tmp]
         server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        received: list[tuple[int, str]] = []
 
-        async def client(done: asyncio.Event) -> None:
-            uri = f"ws://127.0.0.1:{port}/ws?token=bench"
-            async with websockets.connect(uri, max_size=None) as socket:
-                while not done.is_set():
-                    try:
-                        text = await asyncio.wait_for(socket.recv(), 0.5)
-                    except TimeoutError:
-                        continue
-                    received.append((time.time_ns(), str(text)))
+        def check_server(what: str) -> None:
+            if server.poll() is not None:
+                error = server.stderr.read().decode() if server.stderr else ""
+                raise RuntimeError(f"the WebSocket server {what}: {error[-2000:]}")
 
-        async def main() -> None:
+        try:
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    async with websockets.connect(f"ws://127.0.0.1:{port}/ws?token=bench"):
-                        break
+                    FrameReader("127.0.0.1", port, path).close()
+                    break
                 except OSError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        error = server.stderr.read().decode() if server.stderr else ""
-                        raise RuntimeError(
-                            f"the WebSocket server did not start: {error[-2000:]}"
-                        ) from None
-                    await asyncio.sleep(0.2)
-            done = asyncio.Event()
-            tasks = [asyncio.create_task(client(done)) for _ in range(clients)]
-            while not stamps_path.exists():
-                if server.poll() is not None:
-                    error = server.stderr.read().decode() if server.stderr else ""
-                    raise RuntimeError(f"the WebSocket server stopped: {error[-2000:]}")
-                await asyncio.sleep(0.2)
-            await asyncio.sleep(1.0)  # the last messages in flight
-            done.set()
-            await asyncio.gather(*tasks)
-
-        try:
-            asyncio.run(main())
+                    check_server("did not start")
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("the WebSocket server did not start in 60 s") from None
+                    time.sleep(0.2)
+            readers = Readers([FrameReader("127.0.0.1", port, path) for _ in range(clients)])
+            try:
+                while not stamps_path.exists():
+                    check_server("stopped")
+                    readers.poll()
+                last_messages = time.monotonic() + 1.0  # the last messages in flight
+                while time.monotonic() < last_messages:
+                    readers.poll()
+            finally:
+                readers.close()
             stamps: dict[str, int] = json.loads(stamps_path.read_text())
         finally:
             _stop(server)
     latencies = []
-    for arrived, text in received:
-        message = json.loads(text)
-        entered = stamps.get(json.dumps(message, sort_keys=True))
-        if entered is not None:
-            latencies.append((arrived - entered) / 1e6)
+    for reader in readers.readers:
+        for arrived, payload in reader.frames:
+            entered = stamps.get(json.dumps(json.loads(payload), sort_keys=True))
+            if entered is not None:
+                latencies.append((arrived - entered) / 1e6)
     if not latencies:
         raise RuntimeError("no engine event reached the clients")
     figures = percentiles(latencies)
@@ -420,6 +410,7 @@ def websocket_latency(clients: int = 100, bars: int = 3000) -> Figures:
         "deliveries": figures["n"],
         "events": len(stamps),
         "clients": clients,
+        "stamped_by": readers.stamped_by,
     }
 
 

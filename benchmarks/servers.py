@@ -41,7 +41,7 @@ def ws_server(port: int, clients: int, bars: int, stamps_path: Path, workdir: Pa
 
     from benchmarks.configs import engine_config
     from benchmarks.data import bar_source
-    from transmission.api.main import create_app
+    from transmission.api.main import UVICORN_OPTIONS, create_app
     from transmission.engine.live import LiveEngine
     from transmission.journal import Journal
     from transmission.settings import load_settings
@@ -64,27 +64,28 @@ def ws_server(port: int, clients: int, bars: int, stamps_path: Path, workdir: Pa
         run = engine.run
         on_bar = run.on_bar
         entered = [0]
-        stamps: dict[str, int] = {}
+        events: list[tuple[Any, int]] = []
 
         def timed_on_bar(bar: Any, *, store_bar: bool = False) -> None:
             entered[0] = time.time_ns()
             on_bar(bar, store_bar=store_bar)
 
         def stamp(event: Any) -> None:
-            stamps[json.dumps(event.to_message(), sort_keys=True)] = entered[0]
+            events.append((event, entered[0]))  # serialised after the run, off the clock
 
         run.on_bar = timed_on_bar  # type: ignore[method-assign]
-        engine.bus.subscribe(stamp)
         manager.attach(engine.bus)
+        engine.bus.subscribe(stamp)
         engine.start()
         engine.finished.wait()
         time.sleep(0.5)
+        stamps = {json.dumps(event.to_message(), sort_keys=True): at for event, at in events}
         tmp = stamps_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(stamps))
         tmp.replace(stamps_path)
 
     threading.Thread(target=drive, daemon=True).start()
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN_OPTIONS)
 
 
 if __name__ == "__main__":
