@@ -130,12 +130,16 @@ class RiskManager:
         seen = (_state_values(state), tuple(self.rules), self.strategies)
         if seen == self._seen and self._clocked_rules_agree(now_ns):
             return []
-        if (
-            not self._tripped
-            and self._only_the_mark_moved(seen)
-            and self._clocked_rules_agree(now_ns)
-        ):
-            return []
+        if not self._tripped:
+            # Nothing was tripped, and if only the position's mark moved (it does every bar)
+            # and no rule is breached at it, or tripped by the clock, none is tripped now.
+            foresight = self._only_the_mark_moved()
+            if (
+                foresight is not None
+                and not any(breached(state, state.open_r) for _, breached in foresight[1])
+                and self._clocked_rules_agree(now_ns)
+            ):
+                return []
         # The rules of `statuses`, in its order, keeping only the tripped ones.
         current: dict[tuple[str, str | None], Decision] = {}
         for rule in self.rules:
@@ -179,18 +183,11 @@ class RiskManager:
         0 when the state moved since the last `changes` (it may report at once) or when a rule
         cannot tell (see `Rule`). Replays skip that many signal bars without evaluating them.
         """
-        seen, state, checked = self._seen, self.state, self._checked_ns
-        rules = tuple(self.rules)
-        if seen is None or checked is None or seen[1:] != (rules, self.strategies):
+        state, checked = self.state, self._checked_ns
+        foresight = self._only_the_mark_moved()
+        if checked is None or foresight is None:
             return 0
-        values = _state_values(state)
-        if values[:_OPEN] != seen[0][:_OPEN] or values[_OPEN + 1 :] != seen[0][_OPEN + 1 :]:
-            return 0
-        if self._foresight is None or self._foresight[0] != rules:
-            self._foresight = (rules, *_foresight(rules))
-        _, able, clocks, marks = self._foresight
-        if not able:
-            return 0
+        clocks, marks = foresight
         steady = len(times_ns)
         for changes_at in clocks:
             at = changes_at(state)
@@ -224,22 +221,20 @@ class RiskManager:
         if changes:
             raise RuntimeError(f"tripwires changed on bars said to be steady: {changes}")
 
-    def _only_the_mark_moved(self, seen: tuple[Any, ...]) -> bool:
-        """Whether, since the last evaluation found nothing tripped, only the open position's
-        mark moved, and no rule that reads it is breached there: then none is tripped now.
-        (A position's mark moves every bar: this spares evaluating every rule on each.)"""
-        last = self._seen
-        if last is None or last[1:] != seen[1:]:
-            return False
-        values = seen[0]
+    def _only_the_mark_moved(self) -> tuple[list[Any], list[tuple[str, Any]]] | None:
+        """If, since the last evaluation, only the open position's mark moved and every rule
+        can tell ahead when it changes (see `Rule`): the clock readers' `changes_at` and the
+        mark readers' names and `breached`. None otherwise."""
+        last, rules = self._seen, tuple(self.rules)
+        if last is None or last[1:] != (rules, self.strategies):
+            return None
+        values = _state_values(self.state)
         if values[:_OPEN] != last[0][:_OPEN] or values[_OPEN + 1 :] != last[0][_OPEN + 1 :]:
-            return False
-        rules = seen[1]
+            return None
         if self._foresight is None or self._foresight[0] != rules:
             self._foresight = (rules, *_foresight(rules))
-        _, able, _, marks = self._foresight
-        state = self.state
-        return able and not any(breached(state, state.open_r) for _, breached in marks)
+        _, able, clocks, marks = self._foresight
+        return (clocks, marks) if able else None
 
     def _clocked_rules_agree(self, now_ns: int) -> bool:
         """Whether every clock-reading rule decides now as it did at the last evaluation."""
