@@ -170,8 +170,9 @@ def compute_feature_arrays(
     """`compute_features` on plain arrays: ts_ns, open, high, low, close, volume, session (any
     integer id of the trading day that grows with it), in_rth, minute_of_day, rth_open_ns.
 
-    Returns one array per name of `feature_columns(config)`, or of those of them in `only` (and
-    `warm`): a replay of a million bars need not hold the opening ranges no strategy reads.
+    Returns one array per name of `feature_columns(config)`; with `only`, the opening ranges and
+    the band sigma only when named there: a replay of a million bars need not hold the columns no
+    strategy reads.
     """
     high, low, close = a["high"], a["low"], a["close"]
     out: dict[str, np.ndarray] = {}
@@ -339,7 +340,8 @@ class BatchFeatures:
         chunk: int = 8192,
         only: Collection[str] | None = None,
     ) -> None:
-        """`only`: compute just these columns (and `warm`); rows then hold just these."""
+        """`only`: the columns needed; the opening ranges and the band sigma are computed only
+        when named there (the core columns always are). Rows hold the columns computed."""
         self.values = compute_feature_arrays(bars, config, bar_minutes, only)
         self.columns = tuple(self.values)
         self._make: Any = _values_type(self.columns)
