@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,3 +42,18 @@ def nq_backtest(
     with Journal(db) as journal:
         summary = run_source(journal, from_file(sample_path, "MNQ"), load_config())
     yield db, summary
+
+
+@pytest.fixture
+def locked_journal(tmp_path: Path) -> Iterator[Path]:
+    """A journal file held open for writing by another process, as a running serve would."""
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('held', flush=True); "
+         "sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    yield path
+    holder.communicate("", timeout=30)

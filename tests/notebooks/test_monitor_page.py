@@ -102,19 +102,8 @@ def test_a_taken_port_is_refused_before_voila_starts(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_journal_held_by_a_serving_process_points_to_remote(tmp_path: Path) -> None:
-    path = tmp_path / "held.duckdb"
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('held', flush=True); "
-         "sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        result = runner.invoke(app, ["monitor", "--dry-run", "--db", str(path)])
-    finally:
-        holder.communicate("", timeout=30)
+def test_a_journal_held_by_a_serving_process_points_to_remote(locked_journal: Path) -> None:
+    result = runner.invoke(app, ["monitor", "--dry-run", "--db", str(locked_journal)])
     assert result.exit_code == 2
     assert "held by another process" in result.output and "--remote" in result.output
 

@@ -3,9 +3,6 @@ open_monitor's errors."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,21 +56,6 @@ def test_a_malformed_served_variable_is_named(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv(ENV_VAR, "[1, 2]")
     with pytest.raises(ValueError, match="must be a JSON object"):
         MonitorOptions.resolve()
-
-
-@pytest.fixture
-def locked_journal(tmp_path: Path) -> Iterator[Path]:
-    """A journal file held open for writing by another process, as a running serve would."""
-    path = tmp_path / "held.duckdb"
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('held', flush=True); "
-         "sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-    yield path
-    holder.communicate("", timeout=30)
 
 
 @pytest.mark.slow

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import secrets
 import threading
@@ -20,22 +19,13 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from transmission.settings import is_loopback
+
 TOKEN_QUERY = "token"
 
 
 def generate_token() -> str:
     return secrets.token_urlsafe(24)
-
-
-def is_loopback(host: str | None) -> bool:
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def token_matches(expected: str, presented: str | None) -> bool:

@@ -7,7 +7,6 @@ Voila on it with the command's options in TRANSMISSION_MONITOR.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 import socket
@@ -18,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 import transmission
+from transmission.settings import is_loopback
 from transmission.widgets.launch import ENV_VAR, MonitorOptions
 
 LIVE_NOTEBOOK = (
@@ -48,15 +48,6 @@ def page_notebook(source: Path, folder: Path) -> Path:
     page = folder / "monitor.ipynb"
     nbformat.write(notebook, page)
     return page
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_port(host: str, port: int) -> None:
