@@ -123,7 +123,7 @@ def specs() -> list[Spec]:
              targets=(Target("ratio", 0.5), Target("p99", 20.0, at_least=False)),
              quick_args={"seconds": 2.0, "trades": 5000}, note="100,000-trade journal"),
         Spec("WebSocket: bar to 100 clients", "websocket", "websocket_latency",
-             {"clients": 100, "bars": 900}, "ms p50", repeats=2,
+             {"clients": 100, "bars": 1800}, "ms p50", repeats=2,
              targets=(Target("p99", 5.0, at_least=False),),
              quick_args={"clients": 10, "bars": 300}),
         Spec("daily report (papermill + HTML)", "reports", "daily_report", {}, "s", repeats=2,

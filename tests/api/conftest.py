@@ -24,7 +24,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from transmission.api.main import create_app
+from transmission.api.main import UVICORN_OPTIONS, create_app
 from transmission.api.state import AppState
 from transmission.config import load_config
 from transmission.engine.feeds import from_file, from_simulator
@@ -67,9 +67,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: FastAPI, port: int) -> Iterator[Server]:
-    """Run `app` under uvicorn in a thread until the block ends."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+def serving(app: FastAPI, port: int, *, options: dict[str, Any] | None = None) -> Iterator[Server]:
+    """Run `app` under uvicorn in a thread until the block ends.
+
+    `options` are uvicorn's; by default `UVICORN_OPTIONS`, as `transmission serve` runs it.
+    """
+    options = UVICORN_OPTIONS if options is None else options
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **options
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

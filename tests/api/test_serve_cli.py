@@ -27,7 +27,17 @@ def launch(kind: str, db: Path, port: int) -> subprocess.Popen[str]:
     command = {
         "serve": [str(BIN / "transmission"), "serve", "--port", str(port)],
         "run_api.py": [sys.executable, "run_api.py"],
-        "uvicorn": [str(BIN / "uvicorn"), "transmission.api.main:app", "--port", str(port)],
+        "uvicorn": [
+            str(BIN / "uvicorn"),
+            "transmission.api.main:app",
+            "--port",
+            str(port),
+            # As the README gives it: the flags `UVICORN_OPTIONS` sets for the other launchers.
+            "--ws",
+            "transmission.api.frames:FramedWebSocketProtocol",
+            "--ws-per-message-deflate",
+            "false",
+        ],
     }[kind]
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True

@@ -1,4 +1,9 @@
-"""WS /ws on a real server with a real `websockets` client while the engine runs."""
+"""WS /ws on a real server with a real `websockets` client while the engine runs.
+
+The session's `server` runs as `transmission serve` does (`UVICORN_OPTIONS`: connections that
+take ready-made frames); `plain_server` runs on uvicorn's defaults, where the manager sends
+through plain ASGI. The behaviour a client sees is the same on both.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,9 +25,12 @@ from starlette.websockets import WebSocketState
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
-from tests.api.conftest import Server
+from tests.api.conftest import TOKEN, BacktestJournal, Server, free_port, serving
+from transmission.api.frames import FRAMES
+from transmission.api.main import create_app
 from transmission.api.websocket import ConnectionManager
 from transmission.engine.events import RiskUpdate
+from transmission.settings import Settings
 
 ENGINE_TYPES = {"regime_change", "signal", "trade_execution", "risk_update"}
 
@@ -35,6 +45,15 @@ async def until(predicate, timeout: float = 60.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         await asyncio.sleep(0.01)
+
+
+@pytest.fixture(scope="module")
+def plain_server(backtest_journal: BacktestJournal) -> Iterator[Server]:
+    """The API on a journal, no engine, served on uvicorn's default options (plain ASGI sends)."""
+    port = free_port()
+    settings = Settings(port=port, db=backtest_journal.copy, feed="none", api_token=TOKEN)
+    with serving(create_app(settings, ping_interval_s=1.0), port, options={}) as running:
+        yield running
 
 
 def test_websocket_without_the_token_is_refused_with_401(server: Server):
@@ -207,11 +226,14 @@ def burst(seq: int) -> RiskUpdate:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("kind", ["server", "plain_server"])
 def test_websocket_stuck_client_is_dropped_while_twenty_others_get_every_message(
-    server: Server, caplog: pytest.LogCaptureFixture
+    kind: str, request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
 ):
+    server: Server = request.getfixturevalue(kind)
     manager = server.state.manager
     engine = server.state.engine
+    framed = kind == "server"
     caplog.set_level(logging.WARNING, logger="transmission.api.websocket")
     received: list[list[int]] = [[] for _ in range(20)]
 
@@ -229,7 +251,9 @@ def test_websocket_stuck_client_is_dropped_while_twenty_others_get_every_message
         baseline, dropped_before = manager.client_count, manager.dropped
         stuck = stuck_client(server)
         await until(lambda: manager.client_count == baseline + 1)
-        bars_before = engine.status().bars_processed
+        # Served as `transmission serve` does, every connection takes ready-made frames.
+        assert {client.writer is not None for client in manager._clients} == {framed}
+        bars_before = engine.status().bars_processed if engine else 0
         sent = 0
         # Events come in bursts of 50, as fast as the 20 readers take them, until the stuck
         # client's buffers and its bounded queue overflow; then 50 more after the drop.
@@ -237,7 +261,7 @@ def test_websocket_stuck_client_is_dropped_while_twenty_others_get_every_message
             assert sent < 5000, "the stuck client was never dropped"
             sent = await publish_burst(sent)
         sent = await publish_burst(sent)
-        bars_after = engine.status().bars_processed
+        bars_after = engine.status().bars_processed if engine else 1
         stuck.close()
         for ws in fast:
             await ws.close()
@@ -253,7 +277,8 @@ def test_websocket_stuck_client_is_dropped_while_twenty_others_get_every_message
 
     sent, engine_bars = asyncio.run(scenario())
     assert all(mine == list(range(sent)) for mine in received)
-    assert any("dropped websocket client" in r.getMessage() for r in caplog.records)
+    dropped = [m for r in caplog.records if "dropped websocket client" in (m := r.getMessage())]
+    assert dropped and ("bytes unsent" if framed else "send queue full") in dropped[-1]
     assert engine_bars > 0  # the engine kept processing bars meanwhile
 
 
@@ -261,6 +286,7 @@ class StalledWebSocket:
     """Enough of a Starlette WebSocket for the manager: every send hangs until it is closed."""
 
     client = None
+    scope: dict = {}  # noqa: RUF012 (read only)
 
     def __init__(self) -> None:
         self.application_state = WebSocketState.CONNECTED
@@ -299,3 +325,127 @@ def test_websocket_client_whose_send_stalls_is_dropped_and_closed(
     assert manager.client_count == 0
     assert stalled.closed_with == (1013, "too slow")
     assert any("a send stalled for 0.2 s" in r.getMessage() for r in caplog.records)
+
+
+def payload(frame: bytes) -> dict:
+    """The JSON of one unmasked server text frame (RFC 6455 5.2)."""
+    assert frame[0] == 0x81, "a final text frame"
+    length = frame[1] & 0x7F
+    return json.loads(frame[{126: 4, 127: 10}.get(length, 2) :])
+
+
+class StuckSocket:
+    """A frame writer (what `FramedWebSocketProtocol` offers) whose socket never takes a byte."""
+
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+
+    def write_frame(self, frame: bytes) -> bool:
+        self.frames.append(frame)
+        return True
+
+    def buffered(self) -> int:
+        return sum(map(len, self.frames))
+
+
+class StuckFramedWebSocket(StalledWebSocket):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writer = StuckSocket()
+        self.scope = {"extensions": {FRAMES: {"writer": self.writer}}}
+
+
+@pytest.mark.parametrize(
+    "limits,says",
+    [
+        ({"send_timeout_s": 0.2}, "a send stalled for 0.2 s"),
+        ({"buffer_bytes": 64}, "bytes unsent (at most 64)"),
+    ],
+)
+def test_websocket_framed_client_whose_bytes_stay_unsent_is_dropped_and_closed(
+    limits: dict, says: str, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.WARNING, logger="transmission.api.websocket")
+
+    async def scenario() -> tuple[ConnectionManager, StuckFramedWebSocket]:
+        manager = ConnectionManager(ping_interval_s=0, **limits)
+        manager.start(asyncio.get_running_loop())
+        stuck = StuckFramedWebSocket()
+        serving = asyncio.create_task(manager.serve(stuck))  # type: ignore[arg-type]
+        await until(lambda: manager.dropped == 1, timeout=30)
+        await asyncio.wait_for(serving, 30)
+        await manager.close()
+        return manager, stuck
+
+    manager, stuck = asyncio.run(scenario())
+    assert payload(stuck.writer.frames[0])["type"] == "connected"
+    assert manager.client_count == 0
+    assert stuck.closed_with == (1013, "too slow")
+    assert any(says in r.getMessage() for r in caplog.records)
+
+
+class LoopThread:
+    """A manager serving on an event loop of its own thread, as under uvicorn."""
+
+    def __init__(self, manager: ConnectionManager) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.manager = manager
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.call(lambda: manager.start(self.loop))
+
+    def call(self, fn):
+        async def run():
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(30)
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.manager.close(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(30)
+
+
+def test_publish_from_another_thread_returns_once_the_loop_has_written_the_event():
+    # The engine's thread waits for the loop's write: it lets go of the GIL at once, and the
+    # loop does not wait for the engine's next I/O call to send (the WebSocket latency).
+    manager = ConnectionManager(ping_interval_s=0, handoff_timeout_s=30)
+    served = LoopThread(manager)
+    stuck = StuckFramedWebSocket()
+    try:
+        served.call(lambda: served.loop.create_task(manager.serve(stuck)))  # type: ignore[arg-type]
+        deadline = time.monotonic() + 30
+        while not stuck.writer.frames:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        for seq in range(20):
+            manager.publish(burst(seq))
+            assert len(stuck.writer.frames) == seq + 2  # written before publish returned
+        bodies = [payload(frame) for frame in stuck.writer.frames[1:]]
+        assert [int(b["data"]["reason"][:8]) for b in bodies] == list(range(20))
+    finally:
+        served.close()
+
+
+def test_publish_waits_no_longer_than_the_handoff_timeout_for_a_busy_loop():
+    manager = ConnectionManager(ping_interval_s=0, handoff_timeout_s=0.05)
+    served = LoopThread(manager)
+    stuck = StuckFramedWebSocket()
+    try:
+        served.call(lambda: served.loop.create_task(manager.serve(stuck)))  # type: ignore[arg-type]
+        deadline = time.monotonic() + 30
+        while not stuck.writer.frames:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        busy = threading.Event()
+        served.loop.call_soon_threadsafe(busy.wait, 30)  # the loop is stuck in a callback
+        started = time.monotonic()
+        manager.publish(burst(0))
+        waited = time.monotonic() - started
+        assert len(stuck.writer.frames) == 1  # not written yet: the loop is busy
+        busy.set()
+        served.call(lambda: None)  # the loop has run what was queued
+        assert len(stuck.writer.frames) == 2
+        assert waited < 10  # returned after the hand-off timeout, not when the loop was free
+    finally:
+        served.close()

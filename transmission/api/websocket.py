@@ -8,18 +8,29 @@ Every message, both ways, is JSON `{"type", "timestamp", "data"}`.
 - Client to server: `{"type": "ping"}` (answered with `pong`, echoing `data`) and
   `{"type": "pong"}` (answer to a server ping). Anything else gets an `error` message.
 
-Engine events arrive on the engine's thread; `publish` hands them to the event loop with
-`call_soon_threadsafe` and returns at once, so the engine never waits on a socket. Each event is
-serialised once. Each client has a bounded send queue drained by its own task: a client whose
-queue overflows (it reads slower than events come) or whose send stalls (checked by a
-housekeeping task, so within 1.5 times the send timeout) is dropped with a log line, and the
-others do not notice.
+Engine events arrive on the engine's thread. `publish` serialises each once and hands it to the
+event loop; the loop writes it to every client. Two ways of writing, one per kind of server:
 
-Latency (benchmarks `websocket_latency`): with a hundred clients the fan-out is the cost, some
-25 us a client, half of it the socket write. So a send is a plain `await` in the client's task,
-which completes without suspending while the socket takes data (a per-send `asyncio.wait_for`
-costs a task, a timer and two more loop steps per message on Python 3.11), and the servers of
-`main` turn per-message deflate off (it compressed every message once per client).
+- Where the server offers the `transmission.frames` extension (`transmission serve`:
+  `api.frames`), the event is framed once and the same bytes are written to each socket there
+  and then. A client whose unsent bytes pass `buffer_bytes` (it reads slower than events come),
+  or stay unsent for `send_timeout_s`, is dropped.
+- Elsewhere (any other ASGI server), each client has a bounded send queue drained by its own
+  task; a client whose queue overflows, or whose send stalls for `send_timeout_s`, is dropped.
+
+Stalls are checked by a housekeeping task, so within 1.5 times the send timeout. A dropped
+client gets a log line and a 1013 close; the others do not notice.
+
+Latency (benchmark `websocket_latency`, a hundred clients): the fan-out is the cost. Through
+ASGI it is some 25 us a client (Starlette, uvicorn, a task wake-up, and the socket write, about
+10 us); with ready-made frames it is the socket write alone. The other cost was waiting: the
+engine's thread holds the GIL between its own I/O calls (the journal commit of an event's bar),
+and the loop, woken to send, waited for it for up to the interpreter's 5 ms switch interval. So
+`publish`, called on another thread, waits until the loop has written the event (at most
+`handoff_timeout_s`): the engine lets go of the GIL, and the event is on every socket before the
+engine goes on. The engine waits for the loop's CPU work only, never for a client: writes do not
+block, and what a socket does not take is buffered up to `buffer_bytes`. With no client
+connected `publish` returns at once.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -39,6 +51,7 @@ from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from transmission.api.errors import error_body
+from transmission.api.frames import FrameWriter, frame_writer, text_frame
 from transmission.api.security import TOKEN_QUERY, bearer_token, token_matches
 from transmission.engine.bus import EventBus
 from transmission.engine.events import Connected, Event
@@ -63,14 +76,24 @@ def message(kind: str, data: dict[str, Any] | None = None) -> str:
 
 
 class _Client:
-    __slots__ = ("last_activity", "name", "queue", "send_started", "sender", "websocket")
+    __slots__ = (
+        "last_activity",
+        "name",
+        "queue",
+        "send_started",
+        "sender",
+        "websocket",
+        "writer",
+    )
 
-    def __init__(self, websocket: WebSocket, queue_size: int) -> None:
+    def __init__(self, websocket: WebSocket, queue_size: int, writer: FrameWriter | None) -> None:
         self.websocket = websocket
-        self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
+        self.writer = writer  # None: through ASGI, by the queue and its sender task
+        self.queue: asyncio.Queue[str] | None = None if writer else asyncio.Queue(queue_size)
         self.sender: asyncio.Task[None] | None = None
         self.last_activity = time.monotonic()
-        self.send_started: float | None = None  # monotonic start of the send in progress
+        # Monotonic time since when a send (ASGI) or written bytes (frames) have been waiting.
+        self.send_started: float | None = None
         client = websocket.client
         self.name = f"{client.host}:{client.port}" if client else "unknown"
 
@@ -82,20 +105,29 @@ class ConnectionManager:
         self,
         *,
         queue_size: int = 256,
+        buffer_bytes: int = 1 << 20,
         ping_interval_s: float = 20.0,
         send_timeout_s: float = 10.0,
+        handoff_timeout_s: float = 0.05,
     ) -> None:
         if queue_size < 1:
             raise ValueError(f"queue_size must be at least 1, got {queue_size}")
+        if buffer_bytes < 1:
+            raise ValueError(f"buffer_bytes must be at least 1, got {buffer_bytes}")
         if send_timeout_s <= 0:
             raise ValueError(f"send_timeout_s must be positive, got {send_timeout_s}")
+        if handoff_timeout_s < 0:
+            raise ValueError(f"handoff_timeout_s must not be negative, got {handoff_timeout_s}")
         self.queue_size = queue_size
+        self.buffer_bytes = buffer_bytes  # 1 MiB: 256 messages of 4 kB, as the queue holds
         self.ping_interval_s = ping_interval_s
         self.send_timeout_s = send_timeout_s
+        self.handoff_timeout_s = handoff_timeout_s
         self.dropped = 0
         self.run_id: str | None = None
         self._clients: set[_Client] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
         self._housekeeper: asyncio.Task[None] | None = None
 
     @property
@@ -105,7 +137,9 @@ class ConnectionManager:
     # -- the engine side (any thread) ------------------------------------------------------
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Serve on `loop`; called on the loop's own thread."""
         self._loop = loop
+        self._loop_thread = threading.get_ident()
         self._housekeeper = loop.create_task(self._housekeep())
 
     def attach(self, bus: EventBus) -> Callable[[], None]:
@@ -113,26 +147,56 @@ class ConnectionManager:
         return bus.subscribe(self.publish)
 
     def publish(self, event: Event) -> None:
-        """Hand an event to the event loop; safe from any thread, never blocks."""
+        """Broadcast an event; safe from any thread.
+
+        From another thread it waits, at most `handoff_timeout_s`, until the loop has written
+        the event to every client (see the module's docstring); it never waits on a client.
+        """
         loop = self._loop
         if loop is None or loop.is_closed() or not self._clients:
             return
-        # Serialised here, once: the publisher holds the GIL anyway while the loop wakes up.
-        text = json.dumps(event.to_message())
-        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody listens
-            loop.call_soon_threadsafe(self._broadcast, text)
+        text = json.dumps(event.to_message())  # once, whatever the number of clients
+        if threading.get_ident() == self._loop_thread:
+            self._broadcast(text)
+            return
+        written = threading.Event()
+        try:
+            loop.call_soon_threadsafe(self._broadcast, text, written)
+        except RuntimeError:  # the loop closed meanwhile: nobody listens
+            return
+        written.wait(self.handoff_timeout_s)
 
     # -- the event loop side ---------------------------------------------------------------
 
-    def _broadcast(self, text: str) -> None:
-        for client in list(self._clients):
-            self._enqueue(client, text)
-
-    def _enqueue(self, client: _Client, text: str) -> None:
+    def _broadcast(self, text: str, written: threading.Event | None = None) -> None:
         try:
-            client.queue.put_nowait(text)
-        except asyncio.QueueFull:
-            self._drop(client, f"send queue full ({self.queue_size} messages)")
+            frame = text_frame(text)
+            for client in list(self._clients):
+                self._deliver(client, text, frame)
+        finally:
+            if written is not None:
+                written.set()
+
+    def _deliver(self, client: _Client, text: str, frame: bytes | None = None) -> None:
+        writer = client.writer
+        if writer is None:
+            assert client.queue is not None
+            try:
+                client.queue.put_nowait(text)
+            except asyncio.QueueFull:
+                self._drop(client, f"send queue full ({self.queue_size} messages)")
+            return
+        if not writer.write_frame(frame or text_frame(text)):
+            self._clients.discard(client)  # closing: the receive side ends the connection
+            return
+        unsent = writer.buffered()
+        if unsent == 0:
+            client.send_started = None
+            client.last_activity = time.monotonic()
+        elif unsent > self.buffer_bytes:
+            self._drop(client, f"{unsent} bytes unsent (at most {self.buffer_bytes})")
+        elif client.send_started is None:
+            client.send_started = time.monotonic()
 
     def _drop(self, client: _Client, reason: str) -> None:
         if client not in self._clients:
@@ -151,11 +215,12 @@ class ConnectionManager:
 
     async def serve(self, websocket: WebSocket) -> None:
         """Run one accepted connection until it closes."""
-        client = _Client(websocket, self.queue_size)
-        connected = Connected(ts_event=_now(), ts_init=_now(), run_id=self.run_id)
-        client.queue.put_nowait(json.dumps(connected.to_message()))
+        client = _Client(websocket, self.queue_size, frame_writer(websocket.scope))
         self._clients.add(client)
-        client.sender = asyncio.get_running_loop().create_task(self._send(client))
+        if client.writer is None:
+            client.sender = asyncio.get_running_loop().create_task(self._send(client))
+        connected = Connected(ts_event=_now(), ts_init=_now(), run_id=self.run_id)
+        self._deliver(client, json.dumps(connected.to_message()))
         try:
             await self._receive(client)
         except WebSocketDisconnect:
@@ -166,10 +231,11 @@ class ConnectionManager:
                 client.sender.cancel()
 
     async def _send(self, client: _Client) -> None:
-        websocket = client.websocket
+        websocket, queue = client.websocket, client.queue
+        assert queue is not None
         try:
             while True:
-                text = await client.queue.get()
+                text = await queue.get()
                 client.send_started = time.monotonic()
                 await websocket.send_text(text)
                 client.last_activity = time.monotonic()
@@ -186,7 +252,7 @@ class ConnectionManager:
             client.last_activity = time.monotonic()
             reply = self.answer(raw.get("text"), raw.get("bytes"))
             if reply is not None:
-                self._enqueue(client, reply)
+                self._deliver(client, reply)
 
     @staticmethod
     def answer(text: str | None, data: bytes | None = None) -> str | None:
@@ -224,12 +290,14 @@ class ConnectionManager:
             await asyncio.sleep(tick)
             now = time.monotonic()
             for client in list(self._clients):
+                if client.writer is not None and client.writer.buffered() == 0:
+                    client.send_started = None  # the socket took everything written
                 started = client.send_started
                 if started is not None and now - started > send_timeout:
                     self._drop(client, f"a send stalled for {send_timeout:g} s")
                 elif ping_interval > 0 and client.last_activity <= now - ping_interval:
                     client.last_activity = now
-                    self._enqueue(client, message("ping"))
+                    self._deliver(client, message("ping"))
 
     async def close(self) -> None:
         """Close every connection (at shutdown)."""
