@@ -35,7 +35,7 @@ class FrameWriter(Protocol):
     """What the `transmission.frames` extension offers (`scope["extensions"][FRAMES]["writer"]`)."""
 
     def write_frame(self, frame: bytes) -> bool:
-        """Write one whole frame; False (nothing written) once the connection is closing."""
+        """Write whole frames; False (nothing written) once the connection is closing."""
         ...
 
     def buffered(self) -> int:

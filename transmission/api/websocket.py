@@ -8,12 +8,13 @@ Every message, both ways, is JSON `{"type", "timestamp", "data"}`.
 - Client to server: `{"type": "ping"}` (answered with `pong`, echoing `data`) and
   `{"type": "pong"}` (answer to a server ping). Anything else gets an `error` message.
 
-Engine events arrive on the engine's thread. `publish` serialises each once and hands it to the
-event loop; the loop writes it to every client. Two ways of writing, one per kind of server:
+Engine events arrive on the engine's thread, a bar's events together (`EventBus.batch`).
+`publish_batch` serialises each once and hands them to the event loop; the loop writes them to
+every client. Two ways of writing, one per kind of server:
 
 - Where the server offers the `transmission.frames` extension (`transmission serve`:
-  `api.frames`), the event is framed once and the same bytes are written to each socket there
-  and then. A client whose unsent bytes pass `buffer_bytes` (it reads slower than events come),
+  `api.frames`), the events are framed once and the same bytes are written to each socket
+  there and then, in one write. A client whose unsent bytes pass `buffer_bytes` (it reads slower than events come),
   or stay unsent for `send_timeout_s`, is dropped.
 - Elsewhere (any other ASGI server), each client has a bounded send queue drained by its own
   task; a client whose queue overflows, or whose send stalls for `send_timeout_s`, is dropped.
@@ -26,11 +27,11 @@ ASGI it is some 25 us a client (Starlette, uvicorn, a task wake-up, and the sock
 10 us); with ready-made frames it is the socket write alone. The other cost was waiting: the
 engine's thread holds the GIL between its own I/O calls (the journal commit of an event's bar),
 and the loop, woken to send, waited for it for up to the interpreter's 5 ms switch interval. So
-`publish`, called on another thread, waits until the loop has written the event (at most
-`handoff_timeout_s`): the engine lets go of the GIL, and the event is on every socket before the
-engine goes on. The engine waits for the loop's CPU work only, never for a client: writes do not
-block, and what a socket does not take is buffered up to `buffer_bytes`. With no client
-connected `publish` returns at once.
+`publish_batch`, called on another thread, waits until the loop has written the events (at most
+`handoff_timeout_s`): the engine lets go of the GIL, and a bar's events are on every socket
+before the engine goes on to commit it. The engine waits for the loop's CPU work only, never
+for a client: writes do not block, and what a socket does not take is buffered up to
+`buffer_bytes`. With no client connected it returns at once.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -143,50 +144,57 @@ class ConnectionManager:
         self._housekeeper = loop.create_task(self._housekeep())
 
     def attach(self, bus: EventBus) -> Callable[[], None]:
-        """Broadcast every event of `bus`; returns the unsubscribe function."""
-        return bus.subscribe(self.publish)
+        """Broadcast every event of `bus`, a bar's events together; returns the unsubscribe."""
+        return bus.subscribe_batches(self.publish_batch)
 
     def publish(self, event: Event) -> None:
-        """Broadcast an event; safe from any thread.
+        """Broadcast one event; safe from any thread (see `publish_batch`)."""
+        self.publish_batch((event,))
+
+    def publish_batch(self, events: Sequence[Event]) -> None:
+        """Broadcast events, in order, each a message; safe from any thread.
 
         From another thread it waits, at most `handoff_timeout_s`, until the loop has written
-        the event to every client (see the module's docstring); it never waits on a client.
+        them to every client (see the module's docstring); it never waits on a client.
         """
         loop = self._loop
-        if loop is None or loop.is_closed() or not self._clients:
+        if loop is None or loop.is_closed() or not self._clients or not events:
             return
-        text = json.dumps(event.to_message())  # once, whatever the number of clients
+        texts = [json.dumps(event.to_message()) for event in events]  # once for all clients
         if threading.get_ident() == self._loop_thread:
-            self._broadcast(text)
+            self._broadcast(texts)
             return
         written = threading.Event()
         try:
-            loop.call_soon_threadsafe(self._broadcast, text, written)
+            loop.call_soon_threadsafe(self._broadcast, texts, written)
         except RuntimeError:  # the loop closed meanwhile: nobody listens
             return
         written.wait(self.handoff_timeout_s)
 
     # -- the event loop side ---------------------------------------------------------------
 
-    def _broadcast(self, text: str, written: threading.Event | None = None) -> None:
+    def _broadcast(self, texts: Sequence[str], written: threading.Event | None = None) -> None:
         try:
-            frame = text_frame(text)
+            frames = b"".join(map(text_frame, texts))  # one socket write a client
             for client in list(self._clients):
-                self._deliver(client, text, frame)
+                self._deliver(client, texts, frames)
         finally:
             if written is not None:
                 written.set()
 
-    def _deliver(self, client: _Client, text: str, frame: bytes | None = None) -> None:
+    def _deliver(self, client: _Client, texts: Sequence[str], frames: bytes = b"") -> None:
+        """Send `texts` to one client; `frames` are the same messages framed, if at hand."""
         writer = client.writer
         if writer is None:
             assert client.queue is not None
-            try:
-                client.queue.put_nowait(text)
-            except asyncio.QueueFull:
-                self._drop(client, f"send queue full ({self.queue_size} messages)")
+            for text in texts:
+                try:
+                    client.queue.put_nowait(text)
+                except asyncio.QueueFull:
+                    self._drop(client, f"send queue full ({self.queue_size} messages)")
+                    return
             return
-        if not writer.write_frame(frame or text_frame(text)):
+        if not writer.write_frame(frames or b"".join(map(text_frame, texts))):
             self._clients.discard(client)  # closing: the receive side ends the connection
             return
         unsent = writer.buffered()
@@ -220,7 +228,7 @@ class ConnectionManager:
         if client.writer is None:
             client.sender = asyncio.get_running_loop().create_task(self._send(client))
         connected = Connected(ts_event=_now(), ts_init=_now(), run_id=self.run_id)
-        self._deliver(client, json.dumps(connected.to_message()))
+        self._deliver(client, (json.dumps(connected.to_message()),))
         try:
             await self._receive(client)
         except WebSocketDisconnect:
@@ -252,7 +260,7 @@ class ConnectionManager:
             client.last_activity = time.monotonic()
             reply = self.answer(raw.get("text"), raw.get("bytes"))
             if reply is not None:
-                self._deliver(client, reply)
+                self._deliver(client, (reply,))
 
     @staticmethod
     def answer(text: str | None, data: bytes | None = None) -> str | None:
@@ -297,7 +305,7 @@ class ConnectionManager:
                     self._drop(client, f"a send stalled for {send_timeout:g} s")
                 elif ping_interval > 0 and client.last_activity <= now - ping_interval:
                     client.last_activity = now
-                    self._deliver(client, message("ping"))
+                    self._deliver(client, (message("ping"),))
 
     async def close(self) -> None:
         """Close every connection (at shutdown)."""

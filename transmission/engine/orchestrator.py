@@ -245,8 +245,11 @@ class Orchestrator:
     def on_bar(
         self, ts_ns: int, open_: float, high: float, low: float, close: float, volume: float
     ) -> None:
-        """Process one validated 1-minute bar (bar-open time in epoch ns)."""
-        with self.lock:
+        """Process one validated 1-minute bar (bar-open time in epoch ns).
+
+        Its events are one batch of the bus (`EventBus.batch`), handed out once the bar is done.
+        """
+        with self.bus.batch(), self.lock:
             session = self._session
             if session is None or not session.start_ns <= ts_ns < session.end_ns:
                 session = self._roll_session(ts_ns)
@@ -673,17 +676,17 @@ class Orchestrator:
 
     def halt(self, reason: str) -> None:
         """Manual halt (kill switch): no new entries until `resume`."""
-        with self.lock:
+        with self.bus.batch(), self.lock:
             self.risk.halt(reason)
             self._emit_risk_changes()
 
     def resume(self) -> None:
-        with self.lock:
+        with self.bus.batch(), self.lock:
             self.risk.resume()
             self._emit_risk_changes()
 
     def reset_rule(self, rule: str) -> None:
-        with self.lock:
+        with self.bus.batch(), self.lock:
             self.risk.reset(rule)
             self._emit_risk_changes()
 

@@ -1,0 +1,57 @@
+"""Every engine event's message: its payload holds every field but the two times, JSON-safe."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from datetime import datetime
+from typing import Any, get_type_hints
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from transmission.engine.events import EVENT_TYPES, Event
+
+NOW = pd.Timestamp(datetime(2024, 3, 8, 10, 31), tz=ZoneInfo("America/New_York"))
+
+
+def example(cls: type[Event]) -> Event:
+    """An event of `cls` with every field set, a NaN float among them where there is one."""
+    values: dict[str, Any] = {}
+    hints = get_type_hints(cls)
+    for field in dataclasses.fields(cls):
+        kind = str(hints[field.name])
+        if "datetime" in kind:
+            values[field.name] = NOW
+        elif "float" in kind:
+            values[field.name] = math.nan if not values.get("_nan_done") else 1.25
+            values["_nan_done"] = True
+        elif "int" in kind:
+            values[field.name] = 3
+        elif "bool" in kind:
+            values[field.name] = True
+        else:
+            values[field.name] = f"{field.name}-value"
+    values.pop("_nan_done", None)
+    return cls(**values)
+
+
+@pytest.mark.parametrize("kind", sorted(EVENT_TYPES))
+def test_the_message_holds_every_field_json_safe(kind: str):
+    event = example(EVENT_TYPES[kind])
+    message = event.to_message()
+    names = {f.name for f in dataclasses.fields(event)} - {"ts_event", "ts_init"}
+    assert message["type"] == kind
+    assert message["timestamp"] == NOW.isoformat()
+    assert set(message["data"]) == names
+    for name, value in message["data"].items():
+        field = getattr(event, name)
+        if isinstance(field, datetime):
+            assert value == field.isoformat()
+        elif isinstance(field, float) and math.isnan(field):
+            assert value is None  # NaN is not JSON
+        else:
+            assert value == field
+    assert json.loads(json.dumps(message, allow_nan=False)) == message
