@@ -14,8 +14,8 @@ every client. Two ways of writing, one per kind of server:
 
 - Where the server offers the `transmission.frames` extension (`transmission serve`:
   `api.frames`), the events are framed once and the same bytes are written to each socket
-  there and then, in one write. A client whose unsent bytes pass `buffer_bytes` (it reads slower than events come),
-  or stay unsent for `send_timeout_s`, is dropped.
+  there and then, in one write. A client whose unsent bytes pass `buffer_bytes` (it reads
+  slower than events come), or stay unsent for `send_timeout_s`, is dropped.
 - Elsewhere (any other ASGI server), each client has a bounded send queue drained by its own
   task; a client whose queue overflows, or whose send stalls for `send_timeout_s`, is dropped.
 

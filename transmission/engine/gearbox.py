@@ -62,13 +62,19 @@ class Gearbox:
 
     # -- replays of a known history ------------------------------------------------------------
 
+    @property
+    def replays_bar_by_bar(self) -> bool:
+        """Whether a prepared replay feeds some strategy bar by bar (one without
+        `signals_over`): it then reads the bars' end_ns and end_minute arrays."""
+        return any(getattr(s, "signals_over", None) is None for s in self.strategies.values())
+
     def prepare_replay(self, bars: Mapping[str, np.ndarray], features: BatchFeatures) -> None:
         """Every strategy's signals over every signal bar of a replay, at once.
 
-        `bars` holds the signal bars' ts_ns, end_ns, OHLCV, in_rth and end_minute arrays, as
-        `update` will see them. Strategies are fed every bar in order, as `update` feeds them
-        (their signals depend on nothing else), so `update` then answers from these; a strategy
-        with `signals_over` gives them for all bars at once.
+        `bars` holds the signal bars' ts_ns, OHLCV and in_rth arrays, plus end_ns and end_minute
+        when `replays_bar_by_bar`, as `update` will see them. Strategies are fed every bar in
+        order, as `update` feeds them (their signals depend on nothing else), so `update` then
+        answers from these; a strategy with `signals_over` gives them for all bars at once.
         """
         n = len(features)
         signals: dict[str, dict[int, Signal]] = {}

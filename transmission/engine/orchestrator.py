@@ -28,7 +28,7 @@ from transmission.engine.events import Event, RegimeChange, RiskUpdate, SignalEv
 from transmission.engine.gearbox import Gearbox
 from transmission.engine.plan import ReplayPlan
 from transmission.execution import ClosedTrade, Fill, Order, PaperBroker
-from transmission.features import BatchFeatures, IncrementalFeatures
+from transmission.features import BatchFeatures, IncrementalFeatures, reads_opening_ranges
 from transmission.market.calendar import EXCHANGE_TZ, Session, SessionTracker, trading_days_of
 from transmission.market.resample import (
     BarAggregator,
@@ -36,6 +36,7 @@ from transmission.market.resample import (
     handout_schedule,
     signal_bar_arrays,
 )
+from transmission.memory import release_freed_memory
 from transmission.regime import RegimeClassifier
 from transmission.regime.classifier import RULE_COLUMNS, TrackedRegimeClassifier, in_window
 from transmission.risk import RiskChange, RiskManager
@@ -144,6 +145,7 @@ class Orchestrator:
         # hours): one bar a quarter hour finds them all.
         quarter = ts // QUARTER_HOUR_NS
         first_of_quarter = np.flatnonzero(np.r_[True, quarter[1:] != quarter[:-1]])
+        del quarter
         days = trading_days_of(bars["ts"].iloc[first_of_quarter]).unique()
         self.sessions.prefetch(day.date() for day in days)
         sessions = self._sessions_over(ts)
@@ -157,33 +159,41 @@ class Orchestrator:
         rth_open, rth_close = of_signal("rth_open_ns"), of_signal("rth_close_ns")
         in_rth = (rth_open <= start) & (start < rth_close)
         # As _on_signal_bar computes them: the session holding the signal bar's open.
+        reads = self.gearbox.reads()
+        only = None if reads is None else reads | set(RULE_COLUMNS)
+        feature_config = self.config.feature_config()
         signal |= {
             "session": of_signal("ordinal"),
             "in_rth": in_rth,
             "minute_of_day": ((start + of_signal("utc_offset_ns")) // MINUTE_NS) % DAY_MINUTES,
-            "rth_open_ns": np.where(in_rth, rth_open, 0),
         }
+        if reads_opening_ranges(feature_config, only):
+            signal["rth_open_ns"] = np.where(in_rth, rth_open, 0)
         regime = self.config.regime_config()
         window = None
         if self._rules:
             window = in_window(regime, start + self._timeframe_ns, rth_open, rth_close)
         del rth_open, rth_close, of_signal  # a million bars: 8 MB an array, before the features
-        reads = self.gearbox.reads()
-        only = None if reads is None else reads | set(RULE_COLUMNS)
-        features = BatchFeatures(signal, self.config.feature_config(), minutes, only=only)
+        features = BatchFeatures(signal, feature_config, minutes, only=only)
         self.features = features
-        # Each input and column goes once nothing reads it: a million bars, 8 MB an array.
-        signal["end_ns"] = start + self._timeframe_ns
-        signal["end_minute"] = (signal["minute_of_day"] + minutes) % DAY_MINUTES
+        # Each input and column goes once nothing reads it, and none is made before it is
+        # needed: on a million bars, 8 MB an array, and the features are the peak.
+        if self.gearbox.replays_bar_by_bar:
+            signal["end_ns"] = start + self._timeframe_ns
+            signal["end_minute"] = (signal["minute_of_day"] + minutes) % DAY_MINUTES
         for name in ("session", "minute_of_day", "rth_open_ns"):
-            del signal[name]
+            signal.pop(name, None)
         self.gearbox.prepare_replay(signal, features)
+        signal.pop("end_minute", None)
         features.keep_only(tuple(name for name in features.columns if name in RULE_COLUMNS))
         self.classifier = TrackedRegimeClassifier(regime, features.values, signal["close"], window)
         # From here on the features reach only the classifier's gate (the gearbox answers from
         # its prepared signals).
         features.keep_only(("warm",))
+        if "end_ns" not in signal:
+            signal["end_ns"] = start + self._timeframe_ns
         self.plan = self._plan(ts, o, h, low, c, v, sessions, signal)
+        release_freed_memory()
 
     def _plan(
         self,

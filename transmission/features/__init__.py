@@ -10,6 +10,7 @@ from transmission.features.compose import (
     compute_features,
     feature_columns,
     incremental_frame,
+    reads_opening_ranges,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "compute_features",
     "feature_columns",
     "incremental_frame",
+    "reads_opening_ranges",
 ]

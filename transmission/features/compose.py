@@ -168,7 +168,8 @@ def compute_feature_arrays(
     only: Collection[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """`compute_features` on plain arrays: ts_ns, open, high, low, close, volume, session (any
-    integer id of the trading day that grows with it), in_rth, minute_of_day, rth_open_ns.
+    integer id of the trading day that grows with it), in_rth, minute_of_day, and rth_open_ns
+    (read only for the opening ranges: `reads_opening_ranges`).
 
     Returns one array per name of `feature_columns(config)`; with `only`, the opening ranges and
     the band sigma only when named there: a replay of a million bars need not hold the columns no
@@ -197,7 +198,7 @@ def compute_feature_arrays(
     out["ema_fast"] = ema(close, config.ema_fast)
     out["ema_slow"] = ema(close, config.ema_slow)
     for minutes in config.opening_range_minutes:
-        if only is not None and not {f"or{minutes}_high", f"or{minutes}_low"} & set(only):
+        if not _reads_opening_range(minutes, only):
             continue
         out[f"or{minutes}_high"], out[f"or{minutes}_low"] = opening_range(
             a["ts_ns"], high, low, a["session"], a["in_rth"], a["rth_open_ns"], minutes, bar_minutes
@@ -207,6 +208,16 @@ def compute_feature_arrays(
         warm &= np.isfinite(out[name])
     out["warm"] = warm
     return {name: out[name] for name in feature_columns(config) if name in out}
+
+
+def _reads_opening_range(minutes: int, only: Collection[str] | None) -> bool:
+    return only is None or bool({f"or{minutes}_high", f"or{minutes}_low"} & set(only))
+
+
+def reads_opening_ranges(config: FeatureConfig, only: Collection[str] | None) -> bool:
+    """Whether `compute_feature_arrays(..., only=only)` computes an opening range (and so reads
+    the `rth_open_ns` input)."""
+    return any(_reads_opening_range(m, only) for m in config.opening_range_minutes)
 
 
 def _values_type(columns: tuple[str, ...]) -> Callable[..., FeatureValues]:
