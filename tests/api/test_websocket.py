@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -406,46 +407,64 @@ class LoopThread:
         self.thread.join(30)
 
 
+@contextmanager
+def stuck_client_on_a_loop(manager: ConnectionManager) -> Iterator[StuckSocket]:
+    """`manager` serving on a loop of its own thread, with one framed client connected."""
+    served = LoopThread(manager)
+    stuck = StuckFramedWebSocket()
+    try:
+        served.call(lambda: served.loop.create_task(manager.serve(stuck)))  # type: ignore[arg-type]
+        deadline = time.monotonic() + 30
+        while not stuck.writer.frames:  # its `connected` message
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        yield stuck.writer
+    finally:
+        served.close()
+
+
 def test_publish_from_another_thread_returns_once_the_loop_has_written_the_event():
     # The engine's thread waits for the loop's write: it lets go of the GIL at once, and the
     # loop does not wait for the engine's next I/O call to send (the WebSocket latency).
     manager = ConnectionManager(ping_interval_s=0, handoff_timeout_s=30)
-    served = LoopThread(manager)
-    stuck = StuckFramedWebSocket()
-    try:
-        served.call(lambda: served.loop.create_task(manager.serve(stuck)))  # type: ignore[arg-type]
-        deadline = time.monotonic() + 30
-        while not stuck.writer.frames:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+    with stuck_client_on_a_loop(manager) as socket_:
         for seq in range(20):
             manager.publish(burst(seq))
-            assert len(stuck.writer.frames) == seq + 2  # written before publish returned
-        bodies = [payload(frame) for frame in stuck.writer.frames[1:]]
-        assert [int(b["data"]["reason"][:8]) for b in bodies] == list(range(20))
-    finally:
-        served.close()
+            assert len(socket_.frames) == seq + 2  # written before publish returned
+        manager.publish_batch([burst(seq) for seq in range(20, 23)])
+        assert len(socket_.frames) == 22  # a batch: one write of three frames
+        written = socket_.frames[1:-1] + split_frames(socket_.frames[-1])
+    assert [int(payload(frame)["data"]["reason"][:8]) for frame in written] == list(range(23))
+
+
+def split_frames(data: bytes) -> list[bytes]:
+    """Server frames written back to back, one by one (RFC 6455 5.2, unmasked)."""
+    frames = []
+    while data:
+        length, head = data[1] & 0x7F, 2
+        if length == 126:
+            length, head = int.from_bytes(data[2:4], "big"), 4
+        elif length == 127:
+            length, head = int.from_bytes(data[2:10], "big"), 10
+        frames.append(data[: head + length])
+        data = data[head + length :]
+    return frames
 
 
 def test_publish_waits_no_longer_than_the_handoff_timeout_for_a_busy_loop():
     manager = ConnectionManager(ping_interval_s=0, handoff_timeout_s=0.05)
-    served = LoopThread(manager)
-    stuck = StuckFramedWebSocket()
-    try:
-        served.call(lambda: served.loop.create_task(manager.serve(stuck)))  # type: ignore[arg-type]
-        deadline = time.monotonic() + 30
-        while not stuck.writer.frames:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+    with stuck_client_on_a_loop(manager) as socket_:
+        loop = manager._loop
+        assert loop is not None
         busy = threading.Event()
-        served.loop.call_soon_threadsafe(busy.wait, 30)  # the loop is stuck in a callback
+        loop.call_soon_threadsafe(busy.wait, 30)  # the loop is stuck in a callback
         started = time.monotonic()
         manager.publish(burst(0))
         waited = time.monotonic() - started
-        assert len(stuck.writer.frames) == 1  # not written yet: the loop is busy
+        assert len(socket_.frames) == 1  # not written yet: the loop is busy
         busy.set()
-        served.call(lambda: None)  # the loop has run what was queued
-        assert len(stuck.writer.frames) == 2
-        assert waited < 10  # returned after the hand-off timeout, not when the loop was free
-    finally:
-        served.close()
+        deadline = time.monotonic() + 30
+        while len(socket_.frames) < 2:  # written once the loop is free
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    assert waited < 10  # returned after the hand-off timeout, not when the loop was free

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.widgets.events import risk_update
 from transmission.config import load_config
 from transmission.engine.bus import EventBus
 from transmission.engine.events import Event, RiskUpdate
@@ -17,23 +16,9 @@ from transmission.engine.feeds import from_simulator, replay
 from transmission.engine.runner import EngineRun
 from transmission.journal import Journal
 
-NOW = datetime(2024, 3, 8, 10, 31, tzinfo=ZoneInfo("America/New_York"))
-
 
 def event(n: int) -> RiskUpdate:
-    return RiskUpdate(
-        ts_event=NOW,
-        ts_init=NOW,
-        rule=f"rule-{n}",
-        event="trip",
-        reason="test",
-        until=None,
-        strategy=None,
-        can_trade=True,
-        risk_reason=None,
-        daily_pnl_r=0.0,
-        weekly_pnl_r=0.0,
-    )
+    return risk_update(n, f"rule-{n}")
 
 
 def rules(events: Sequence[Event]) -> list[str]:

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
+from typing import Any
 
 from transmission.engine.events import Event
 
@@ -39,23 +40,20 @@ class EventBus:
 
     def subscribe(self, handler: Handler) -> Callable[[], None]:
         """Add a handler of each event; returns a function that removes it."""
-        with self._lock:
-            self._handlers = (*self._handlers, handler)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                self._handlers = tuple(h for h in self._handlers if h is not handler)
-
-        return unsubscribe
+        return self._add("_handlers", handler)
 
     def subscribe_batches(self, handler: BatchHandler) -> Callable[[], None]:
         """Add a handler of batches of events; returns a function that removes it."""
+        return self._add("_batch_handlers", handler)
+
+    def _add(self, kind: str, handler: Callable[[Any], None]) -> Callable[[], None]:
+        # Handlers are an immutable tuple, replaced under the lock: publishing reads it unlocked.
         with self._lock:
-            self._batch_handlers = (*self._batch_handlers, handler)
+            setattr(self, kind, (*getattr(self, kind), handler))
 
         def unsubscribe() -> None:
             with self._lock:
-                self._batch_handlers = tuple(h for h in self._batch_handlers if h is not handler)
+                setattr(self, kind, tuple(h for h in getattr(self, kind) if h is not handler))
 
         return unsubscribe
 
