@@ -106,8 +106,8 @@ def test_the_engine_hands_out_each_bars_events_as_one_batch(tmp_path):
             before = len(each)
             run.on_bar(bar)
             made = each[before:]
-            # The bar's events, and only they, came as one batch when the bar was done.
-            assert (batches[-1] == tuple(made)) if made else True
+            if made:  # the bar's events, and only they, came as one batch when it was done
+                assert batches[-1] == tuple(made)
         run.finish()
     assert [e for batch in batches for e in batch] == each
     assert len(batches) < len(each)  # some bars made several events

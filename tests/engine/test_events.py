@@ -20,21 +20,21 @@ NOW = pd.Timestamp(datetime(2024, 3, 8, 10, 31), tz=ZoneInfo("America/New_York")
 def example(cls: type[Event]) -> Event:
     """An event of `cls` with every field set, a NaN float among them where there is one."""
     values: dict[str, Any] = {}
+    nan_given = False
     hints = get_type_hints(cls)
     for field in dataclasses.fields(cls):
         kind = str(hints[field.name])
         if "datetime" in kind:
             values[field.name] = NOW
         elif "float" in kind:
-            values[field.name] = math.nan if not values.get("_nan_done") else 1.25
-            values["_nan_done"] = True
+            values[field.name] = 1.25 if nan_given else math.nan
+            nan_given = True
         elif "int" in kind:
             values[field.name] = 3
         elif "bool" in kind:
             values[field.name] = True
         else:
             values[field.name] = f"{field.name}-value"
-    values.pop("_nan_done", None)
     return cls(**values)
 
 

@@ -76,6 +76,11 @@ def message(kind: str, data: dict[str, Any] | None = None) -> str:
     return json.dumps({"type": kind, "timestamp": _now().isoformat(), "data": data or {}})
 
 
+def _frames(texts: Sequence[str]) -> bytes:
+    """Messages as back-to-back text frames: one socket write for all of them."""
+    return b"".join(map(text_frame, texts))
+
+
 class _Client:
     __slots__ = (
         "last_activity",
@@ -175,7 +180,7 @@ class ConnectionManager:
 
     def _broadcast(self, texts: Sequence[str], written: threading.Event | None = None) -> None:
         try:
-            frames = b"".join(map(text_frame, texts))  # one socket write a client
+            frames = _frames(texts)  # framed once, for every client
             for client in list(self._clients):
                 self._deliver(client, texts, frames)
         finally:
@@ -194,7 +199,7 @@ class ConnectionManager:
                     self._drop(client, f"send queue full ({self.queue_size} messages)")
                     return
             return
-        if not writer.write_frame(frames or b"".join(map(text_frame, texts))):
+        if not writer.write_frame(frames or _frames(texts)):
             self._clients.discard(client)  # closing: the receive side ends the connection
             return
         unsent = writer.buffered()

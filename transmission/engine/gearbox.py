@@ -66,7 +66,7 @@ class Gearbox:
     def replays_bar_by_bar(self) -> bool:
         """Whether a prepared replay feeds some strategy bar by bar (one without
         `signals_over`): it then reads the bars' end_ns and end_minute arrays."""
-        return any(getattr(s, "signals_over", None) is None for s in self.strategies.values())
+        return any(_signals_over(s) is None for s in self.strategies.values())
 
     def prepare_replay(self, bars: Mapping[str, np.ndarray], features: BatchFeatures) -> None:
         """Every strategy's signals over every signal bar of a replay, at once.
@@ -80,7 +80,7 @@ class Gearbox:
         signals: dict[str, dict[int, Signal]] = {}
         bar_by_bar = {}
         for name, strategy in self.strategies.items():
-            over = getattr(strategy, "signals_over", None)
+            over = _signals_over(strategy)
             if over is not None:
                 signals[name] = over(bars, features.values)
             else:
@@ -111,3 +111,8 @@ class Gearbox:
     def seek(self, i: int) -> None:
         """Go on from signal bar `i` (prepared replays)."""
         self._i = i
+
+
+def _signals_over(strategy: Strategy) -> Any:
+    """The strategy's `signals_over` (all signals of a replay at once), or None: fed bar by bar."""
+    return getattr(strategy, "signals_over", None)
