@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,22 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.samples import ROOT, SAMPLE, require_sample
 from transmission.config import load_config
 from transmission.engine.feeds import from_file
 from transmission.engine.runner import RunSummary, run_source
 from transmission.journal import Journal
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT.parent / "shared" / "data" / "NQ_1min_sample.csv"
-
-
-def require_sample() -> Path:
-    """The shared NQ sample; under CI its absence fails, locally it skips."""
-    if SAMPLE.exists():
-        return SAMPLE
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"the shared NQ sample is missing at {SAMPLE}")
-    pytest.skip(f"the shared NQ sample is not at {SAMPLE}")
+__all__ = ["ROOT", "SAMPLE", "require_sample"]
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from tests.samples import SAMPLE
 from transmission.api.main import UVICORN_OPTIONS, create_app
 from transmission.api.state import AppState
 from transmission.config import load_config
@@ -32,7 +33,6 @@ from transmission.engine.runner import run_source
 from transmission.journal import Journal
 from transmission.settings import Settings
 
-SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "NQ_1min_sample.csv"
 TOKEN = "test-token-0123456789"
 ENGINE_SPEED = 6000.0  # a market minute every 10 ms: a simulated day in ~14 s
 

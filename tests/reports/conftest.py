@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.samples import SAMPLE
 from transmission.cli import app
 from transmission.config import load_config
 from transmission.engine.feeds import from_file
 from transmission.engine.runner import run_source
 from transmission.journal import Journal
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "NQ_1min_sample.csv"
 # 2023-11-28: three trades, and eight up to its close, so a window of 5 differs from the run.
 TRADED_DAY = "2023-11-28"
 WINDOW = 5

@@ -1,7 +1,7 @@
 """Signal-bar features in batch (`compute_features`) and bar by bar (`IncrementalFeatures`).
 
 Both run on annotated signal bars (see docs/conventions.md) and give the same numbers on the same
-bars; tests/core/features checks that on the real sample. ATR, ADX/DI, EMA, ER and CHOP run over
+bars; tests/features checks that on the real sample. ATR, ADX/DI, EMA, ER and CHOP run over
 every bar, overnight included, so they warm up once per data set; VWAP and the opening ranges
 reset at each RTH open.
 """

@@ -11,7 +11,7 @@ The effective regime is NO_TRADE while gated, else the market regime (NO_TRADE u
 Research and replays take the market layer of a whole history at once (`market_track`): with the
 dwell rule, the market regime at bar i is the rule outcome of the last warm bar j <= i that ends a
 run of `dwell_bars` equal outcomes over the warm bars (a bar where no rule matches breaks a run).
-That is what the bar-by-bar state machine holds; tests/core/regime/test_classify_frame.py checks
+That is what the bar-by-bar state machine holds; tests/regime/test_classify_frame.py checks
 the two agree.
 """
 

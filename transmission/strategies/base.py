@@ -69,7 +69,7 @@ class Strategy(Protocol):
     A strategy may also give `signals_over(bars, features) -> dict[int, Signal]`: its signals
     over a whole replay at once, by signal bar index, from arrays of the bars (ts_ns, end_ns,
     OHLCV, in_rth, end_minute) and of their features. It must equal feeding `on_bar` every bar
-    in order (tests/core/strategies/test_signals_over.py holds each such strategy to it).
+    in order (tests/strategies/test_signals_over.py holds each such strategy to it).
     """
 
     name: ClassVar[str]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.core.features.frames import annotated_bars, flat_bars
+from tests.features.frames import annotated_bars, flat_bars
 from transmission.features import FeatureConfig, compute_features, incremental_frame
 from transmission.features.chop import IncrementalChoppiness, choppiness
 from transmission.features.efficiency import IncrementalEfficiencyRatio, efficiency_ratio

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.core.features.frames import annotated_bars
+from tests.features.frames import annotated_bars
 from transmission.features import compute_features
 from transmission.market.calendar import annotate
 from transmission.market.loader import load_bars

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.core.features.frames import annotated_bars
+from tests.features.frames import annotated_bars
 from transmission.features import compute_features, incremental_frame
 
 BOTH_PATHS = pytest.mark.parametrize("compute", [compute_features, incremental_frame])

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.core.market.conftest import SAMPLE_BARS
+from tests.market.conftest import SAMPLE_BARS
 from transmission.market.loader import BarFileError, LoadResult, load_bars
 from transmission.market.validation import (
     DUPLICATE_TIMESTAMP,

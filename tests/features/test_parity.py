@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.core.features.frames import annotated_bars
+from tests.features.frames import annotated_bars
 from transmission.features import (
     FEATURE_COLUMNS,
     FeatureConfig,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.core.features.frames import annotated_bars
+from tests.features.frames import annotated_bars
 from transmission.features import compute_features, incremental_frame
 
 BOTH_PATHS = pytest.mark.parametrize("compute", [compute_features, incremental_frame])

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.core.features.frames import annotated_bars
+from tests.features.frames import annotated_bars
 from transmission.features import (
     FEATURE_COLUMNS,
     FeatureConfig,

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
+from tests.samples import require_sample
 from transmission.market.calendar import annotate
 from transmission.market.resample import resample
-
-SAMPLE_CSV = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "NQ_1min_sample.csv"
 
 
 @pytest.fixture(scope="session")
 def nq_one_minute() -> pd.DataFrame:
     """The real NQ sample, annotated 1-minute bars."""
-    if not SAMPLE_CSV.exists():
-        pytest.skip(f"real NQ sample not found at {SAMPLE_CSV}")
-    raw = pd.read_csv(SAMPLE_CSV, parse_dates=["timestamp"]).rename(columns={"timestamp": "ts"})
+    raw = pd.read_csv(require_sample(), parse_dates=["timestamp"]).rename(
+        columns={"timestamp": "ts"}
+    )
     raw = raw.astype({c: "float64" for c in ("open", "high", "low", "close", "volume")})
     return annotate(raw)
 
