@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from datetime import date
 from enum import StrEnum
@@ -11,7 +12,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from transmission.cli.common import DbOption, friendly_errors, out, print_json, progress_bar
+from transmission.cli.common import (
+    DbOption,
+    console,
+    friendly_errors,
+    out,
+    print_json,
+    progress_bar,
+)
 
 # The library is imported inside each command: `transmission --help` and every other command
 # start without loading pandas, DuckDB and the engine they do not need.
@@ -41,9 +49,22 @@ def backtest(
     simulate: Annotated[
         int | None, typer.Option(help="Simulate this many trading days instead of a file.")
     ] = None,
-    symbol: Annotated[str, typer.Option(help="Contract traded (MNQ, NQ, MES, ES).")] = "MNQ",
+    symbol: Annotated[
+        str | None,
+        typer.Option(help="Contract traded (MNQ, NQ, MES, ES); default: the config's, else MNQ."),
+    ] = None,
     db: DbOption = ...,  # type: ignore[assignment]
     config: Annotated[Path | None, typer.Option(help="Engine config file (TOML).")] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz", help="Zone of the file's naive timestamps (default America/New_York)."
+        ),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First trading day to run (YYYY-MM-DD).")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="Last trading day to run (YYYY-MM-DD).")] = None,
     seed: Annotated[int, typer.Option(help="Simulator seed.")] = 7,
     rerun: Annotated[
         bool, typer.Option(help="Run again even if this exact run is already complete.")
@@ -56,18 +77,30 @@ def backtest(
     from transmission.engine.runner import run_source
     from transmission.journal import Journal
     from transmission.journal.queries import TradeFilter, regime_changes_frame, risk_events_frame
+    from transmission.market.loader import select_trading_days
     from transmission.services import performance
 
     if (data is None) == (simulate is None):
         raise ValueError("give exactly one of --data FILE or --simulate DAYS")
-    engine_config = load_config(config, symbol=symbol)
+    data_options = {"timezone": tz, "start": _day(start, "--start"), "end": _day(end, "--end")}
+    engine_config = load_config(
+        config,
+        symbol=symbol,
+        data={key: value for key, value in data_options.items() if value is not None},
+    )
     if data is not None:
-        source = from_file(data, engine_config.symbol)
+        source = from_file(data, engine_config.symbol, source_tz=engine_config.data.timezone)
     else:
         assert simulate is not None
         if simulate < 1:
             raise ValueError(f"--simulate needs at least 1 day, got {simulate}")
         source = from_simulator(simulate, engine_config.symbol, seed=seed)
+    source = dataclasses.replace(
+        source,
+        bars=select_trading_days(source.bars, engine_config.data.start, engine_config.data.end),
+    )
+    for warning in source.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}")
     with Journal(db) as journal:
         with progress_bar(len(source.bars), "replay") as bar:
             task = bar.add_task("replay", total=len(source.bars))

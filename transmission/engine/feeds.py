@@ -20,8 +20,9 @@ from threading import Event
 import numpy as np
 import pandas as pd
 
-from transmission.market.calendar import epoch_ns, to_exchange_time
-from transmission.market.loader import load_bars
+from transmission.contracts import contract_for
+from transmission.market.calendar import EXCHANGE_TZ, epoch_ns, to_exchange_time
+from transmission.market.loader import load_bars, require_bars
 from transmission.market.validation import EXACT_DUPLICATE, BarValues, validate_bar
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class BarSource:
     description: str
     duplicates_skipped: int = 0
     regimes: pd.DataFrame | None = field(default=None, compare=False)
+    warnings: tuple[str, ...] = ()
 
     @property
     def identity(self) -> str:
@@ -52,8 +54,11 @@ class BarSource:
         return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def from_file(path: str | Path, symbol: str, dataset: str | None = None) -> BarSource:
-    result = load_bars(path)
+def from_file(
+    path: str | Path, symbol: str, dataset: str | None = None, *, source_tz: str = EXCHANGE_TZ
+) -> BarSource:
+    """A file's bars, checked against the contract's tick; no good bar at all is an error."""
+    result = require_bars(load_bars(path, source_tz=source_tz, tick=contract_for(symbol).tick))
     bars = result.bars.drop(columns=["line"], errors="ignore")
     return BarSource(
         dataset=dataset or Path(path).name.split(".")[0],
@@ -62,6 +67,7 @@ def from_file(path: str | Path, symbol: str, dataset: str | None = None) -> BarS
         quarantined=result.quarantined,
         description=str(path),
         duplicates_skipped=result.duplicates_skipped,
+        warnings=result.warnings,
     )
 
 
