@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from transmission.cli.common import (
@@ -73,12 +74,15 @@ def backtest(
 ) -> None:
     """Interrupted runs resume from their checkpoint when started again with the same inputs."""
     from transmission.config import load_config
+    from transmission.contracts import contract_for
     from transmission.engine.feeds import from_file, from_simulator
     from transmission.engine.runner import run_source
     from transmission.journal import Journal
     from transmission.journal.queries import TradeFilter, regime_changes_frame, risk_events_frame
+    from transmission.market.calendar import trading_days_of
     from transmission.market.loader import select_trading_days
-    from transmission.services import performance
+    from transmission.metrics import trade_stats
+    from transmission.services import export_trades, performance
 
     if (data is None) == (simulate is None):
         raise ValueError("give exactly one of --data FILE or --simulate DAYS")
@@ -113,6 +117,12 @@ def backtest(
             )
         f = TradeFilter(run_id=summary.run_id)
         figures = performance(journal, f, window=engine_config.risk_config().performance_window)
+        stats = trade_stats(
+            export_trades(journal, f),
+            source.bars,
+            point_value=contract_for(engine_config.symbol).point_value,
+            trading_days=trading_days_of(source.bars["ts"]).unique(),
+        )
         trips = risk_events_frame(journal, summary.run_id)
         regimes = regime_changes_frame(journal, summary.run_id)
     report: dict[str, Any] = {
@@ -128,6 +138,7 @@ def backtest(
         "regime_changes": len(regimes),
         "tripwire_trips": int((trips["event"] == "trip").sum()) if len(trips) else 0,
         "metrics": figures,
+        "stats": stats.to_dict(),
         "db": str(db),
     }
     if as_json:
@@ -165,9 +176,43 @@ def _print_summary(report: dict[str, Any]) -> None:
     table.add_row("total R", _fmt(m["total_r"], "+.2f"))
     table.add_row("max drawdown R", _fmt(m["max_drawdown_r"]))
     table.add_row("SQN", _fmt(m["sqn"]))
+    _add_stats_rows(table, report["stats"])
     table.add_row("regime changes", str(report["regime_changes"]))
     table.add_row("tripwire trips", str(report["tripwire_trips"]))
     out.print(table)
+
+
+def _add_stats_rows(table: Table, stats: dict[str, Any]) -> None:
+    """The figures beyond R (metrics.trade_stats) as summary rows."""
+    table.add_row("P&L $", _fmt(stats["total_pnl_usd"], "+,.2f"))
+    table.add_row(
+        "Sharpe / Sortino (daily P&L, annualised)",
+        f"{_fmt(stats['sharpe_daily'])} / {_fmt(stats['sortino_daily'])}"
+        f" over {stats['trading_days']} trading days",
+    )
+    table.add_row("exposure (time in market)", _fmt(stats["exposure"], ".1%"))
+    table.add_row(
+        "duration min (mean / median / max)",
+        " / ".join(
+            _fmt(stats[key], ".0f")
+            for key in ("avg_duration_minutes", "median_duration_minutes", "max_duration_minutes")
+        ),
+    )
+    table.add_row(
+        "MAE / MFE R (mean; worst / best)",
+        f"{_fmt(stats['avg_mae_r'], '+.2f')} / {_fmt(stats['avg_mfe_r'], '+.2f')}; "
+        f"{_fmt(stats['worst_mae_r'], '+.2f')} / {_fmt(stats['best_mfe_r'], '+.2f')}",
+    )
+    table.add_row(
+        "best / worst trade R",
+        f"{_fmt(stats['best_trade_r'], '+.2f')} / {_fmt(stats['worst_trade_r'], '+.2f')}",
+    )
+    table.add_row(
+        "longest streak (wins / losses)",
+        f"{stats['longest_win_streak']} / {stats['longest_loss_streak']}",
+    )
+    if stats["sample_warning"]:
+        table.add_row("[yellow]sample[/]", escape(stats["sample_warning"]))
 
 
 @friendly_errors
