@@ -121,7 +121,7 @@ def backtest(
             export_trades(journal, f),
             source.bars,
             point_value=contract_for(engine_config.symbol).point_value,
-            trading_days=trading_days_of(source.bars["ts"]).unique(),
+            trading_days=list(trading_days_of(source.bars["ts"]).unique()),
         )
         trips = risk_events_frame(journal, summary.run_id)
         regimes = regime_changes_frame(journal, summary.run_id)
