@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
     )
     app.command(help="Performance metrics of the journal's trades (a run: the latest).")(metrics)
     app.command(help="Export trades with the API's trade fields, as CSV or JSON.")(trades)
+    app.command(help="The journal's runs: what each was run on, its status and its trades.")(runs)
 
 
 @friendly_errors
@@ -229,6 +230,8 @@ def metrics(
     from transmission.services import performance
 
     with open_reader(db) as journal:
+        run = journal.require_run(run)
+        _say_which_run(journal, run)
         figures = performance(
             journal, TradeFilter(run_id=run), window=window, by=by.value if by else None
         )
@@ -270,14 +273,16 @@ def trades(
     from transmission.journal.queries import TradeFilter
     from transmission.services import export_trades, records
 
-    f = TradeFilter(
-        run_id=run,
-        strategy=strategy,
-        regime=regime.upper() if regime else None,
-        since=_day(since, "--since"),
-        until=_day(until, "--until"),
-    )
     with open_reader(db) as journal:
+        run = journal.require_run(run)
+        _say_which_run(journal, run)
+        f = TradeFilter(
+            run_id=run,
+            strategy=strategy,
+            regime=regime.upper() if regime else None,
+            since=_day(since, "--since"),
+            until=_day(until, "--until"),
+        )
         frame = export_trades(journal, f)
     if format is ExportFormat.csv:
         text = frame.to_csv(index=False)
@@ -298,3 +303,46 @@ def _day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{option} expects a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def _say_which_run(journal: Any, run_id: str) -> None:
+    """Name the run a command reads, on stderr (stdout stays the data)."""
+    row = journal.query(
+        "SELECT kind, status, dataset, started_at FROM runs WHERE run_id = ?", [run_id]
+    ).iloc[0]
+    console.print(
+        f"run {run_id} ({row['kind']}, {row['status']}, {row['dataset']}, "
+        f"started {row['started_at']:%Y-%m-%d %H:%M:%S})",
+        highlight=False,
+    )
+
+
+@friendly_errors
+def runs(
+    db: DbOption = ...,  # type: ignore[assignment]
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Newest first: id, kind, status, data (dataset, bars digest, description), version, trades."""
+    from transmission.journal import open_reader
+
+    with open_reader(db) as journal:
+        frame = journal.runs_overview()
+    records = frame.to_dict("records")
+    if as_json:
+        print_json(records)
+        return
+    table = Table(
+        "run", "kind", "status", "started", "data", "bars", "trades", "version", title="runs"
+    )
+    for row in records:
+        table.add_row(
+            row["run_id"],
+            row["kind"],
+            row["status"],
+            f"{row['started_at']:%Y-%m-%d %H:%M:%S}",
+            f"{row['description'] or '-'}\n{row['dataset']}",
+            f"{row['bars_processed']:,} ({row['bars_quarantined']} quarantined)",
+            str(row["trades"]),
+            row["version"] or "-",
+        )
+    out.print(table)

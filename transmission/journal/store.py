@@ -406,6 +406,44 @@ class Journal:
         row = first_row(self.cursor(), "SELECT status FROM runs WHERE run_id = ?", [run_id])
         return str(row[0]) if row else None
 
+    def rerun_id(self, run_id: str) -> str:
+        """The id a rerun of a completed `run_id` gets: `<id>-r2`, `-r3`... (the first not yet
+        completed, so an interrupted rerun resumes). The old run stays as it was."""
+        k = 2
+        while self.run_status(f"{run_id}-r{k}") == "completed":
+            k += 1
+        return f"{run_id}-r{k}"
+
+    def require_run(self, run_id: str | None) -> str:
+        """`run_id` when the journal has it, else its latest run; a clear error when neither."""
+        if run_id is None:
+            row = first_row(
+                self.cursor(), "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1"
+            )
+            if row is None:
+                raise ValueError(f"the journal {self.path} has no runs yet")
+            return str(row[0])
+        if self.run_status(run_id) is None:
+            row = first_row(self.cursor(), "SELECT count(*) FROM runs")
+            count = int(row[0]) if row else 0
+            raise ValueError(
+                f"unknown run {run_id!r}: the journal {self.path} has {count} run"
+                f"{'s' if count != 1 else ''} (`transmission runs` lists them)"
+            )
+        return run_id
+
+    def runs_overview(self) -> pd.DataFrame:
+        """Every run, newest first, with what it was run on and how many trades it made."""
+        return self.query(
+            "SELECT r.run_id, r.kind, r.status, r.symbol, r.dataset, r.started_at, "
+            "r.finished_at, r.bars_processed, r.bars_quarantined, "
+            "json_extract_string(r.params, '$.description') AS description, "
+            "json_extract_string(r.params, '$.source') AS bars_digest, "
+            "json_extract_string(r.params, '$.identity.version') AS version, "
+            "(SELECT count(*) FROM trades t WHERE t.run_id = r.run_id) AS trades "
+            "FROM runs r ORDER BY r.started_at DESC, r.run_id"
+        )
+
     def delete_run(self, run_id: str) -> None:
         """Remove a run and everything it journalled (bars stay: they belong to the dataset)."""
         with self.transaction() as tx:

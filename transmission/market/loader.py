@@ -129,7 +129,9 @@ def load_bars(
     else:
         kinds = ", ".join((*CSV_SUFFIXES, *PARQUET_SUFFIXES))
         raise BarFileError(f"{source}: unsupported file type (expected one of {kinds})")
-    problem = interval_problem(epoch_ns(result.bars["ts"]))
+    # Every row with a timestamp counts: bars quarantined for their prices still show the spacing.
+    stamped = pd.concat([result.bars["ts"], result.quarantined["ts"].dropna()])
+    problem = interval_problem(epoch_ns(stamped))
     if problem is not None:
         raise BarFileError(f"{source}: {problem}")
     warning = maintenance_break_warning(result.bars["ts"])
