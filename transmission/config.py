@@ -66,6 +66,7 @@ COMPONENT_LIMITS: dict[str, dict[str, dict[str, Any]]] = {
         "performance_min_trades": _AT_LEAST_ONE,
         "min_profit_factor": _NON_NEGATIVE,
         "wilson_z": _POSITIVE,
+        "profile": {"pattern": "^(live|research|off)$"},
     },
     "costs": {
         "commission_per_side": _NON_NEGATIVE,

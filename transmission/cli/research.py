@@ -67,6 +67,16 @@ def backtest(
         str | None, typer.Option(help="First trading day to run (YYYY-MM-DD).")
     ] = None,
     end: Annotated[str | None, typer.Option(help="Last trading day to run (YYYY-MM-DD).")] = None,
+    risk_profile: Annotated[
+        str | None,
+        typer.Option(help="Risk profile: live (the default), research or off (docs/risk.md)."),
+    ] = None,
+    compare_risk: Annotated[
+        bool,
+        typer.Option(
+            help="Also run the same signals without tripwires and show both side by side."
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option(help="Simulator seed.")] = 7,
     rerun: Annotated[
         bool, typer.Option(help="Run again even if this exact run is already complete.")
@@ -83,6 +93,7 @@ def backtest(
     from transmission.market.calendar import trading_days_of
     from transmission.market.loader import select_trading_days
     from transmission.metrics import trade_stats
+    from transmission.risk.summary import risk_summary
     from transmission.services import export_trades, performance
 
     if (data is None) == (simulate is None):
@@ -92,6 +103,7 @@ def backtest(
         config,
         symbol=symbol,
         data={key: value for key, value in data_options.items() if value is not None},
+        risk={"profile": risk_profile} if risk_profile else None,
     )
     if data is not None:
         source = from_file(data, engine_config.symbol, source_tz=engine_config.data.timezone)
@@ -126,6 +138,13 @@ def backtest(
         )
         trips = risk_events_frame(journal, summary.run_id)
         regimes = regime_changes_frame(journal, summary.run_id)
+        signals = journal.query("SELECT * FROM signals WHERE run_id = ?", [summary.run_id])
+        days = list(trading_days_of(source.bars["ts"]).unique())
+        blocked = risk_summary(trips, signals, days, source.bars["ts"].iloc[-1])
+        blocked["profile"] = engine_config.risk_config().profile
+        comparison = None
+        if compare_risk:
+            comparison = _without_tripwires(journal, source, engine_config, figures, rerun=rerun)
     report: dict[str, Any] = {
         "run_id": summary.run_id,
         "status": summary.status,
@@ -140,6 +159,8 @@ def backtest(
         "tripwire_trips": int((trips["event"] == "trip").sum()) if len(trips) else 0,
         "metrics": figures,
         "stats": stats.to_dict(),
+        "risk": blocked,
+        "risk_comparison": comparison,
         "db": str(db),
     }
     if as_json:
@@ -154,9 +175,48 @@ def _fmt(value: Any, spec: str = ".2f") -> str:
     return format(value, spec) if isinstance(value, float) else str(value)
 
 
+def _span(minutes: float, group: list[dict[str, Any]]) -> str:
+    days = sum(b["trading_days"] for b in group)
+    if minutes >= 2 * 24 * 60:
+        return f"{days} trading days"
+    return f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.0f} min"
+
+
+def _blocks_by_rule(blocks: list[dict[str, Any]]) -> dict[tuple[str, str | None], list[Any]]:
+    grouped: dict[tuple[str, str | None], list[Any]] = {}
+    for block in blocks:
+        grouped.setdefault((block["rule"], block["strategy"]), []).append(block)
+    return grouped
+
+
+def _without_tripwires(
+    journal: Any, source: Any, config: Any, figures: dict[str, Any], *, rerun: bool
+) -> dict[str, Any]:
+    """The same signals under the `off` profile (sizing only), beside the run's own figures."""
+    from transmission.engine.runner import run_source
+    from transmission.journal.queries import TradeFilter
+    from transmission.services import performance
+
+    off = config.model_copy(update={"risk": {**config.risk, "profile": "off"}})
+    summary = run_source(journal, source, off, rerun=rerun)
+    without = performance(journal, TradeFilter(run_id=summary.run_id))
+    keys = ("total_trades", "total_r", "all_expected_r", "max_drawdown_r", "sqn")
+    return {
+        "run_id": summary.run_id,
+        "with_tripwires": {key: figures[key] for key in keys},
+        "without_tripwires": {key: without[key] for key in keys},
+        # Positive: the tripwires kept this much R; negative: they cost it.
+        "saved_r": round(float(figures["total_r"]) - float(without["total_r"]), 4),
+    }
+
+
 def _print_summary(report: dict[str, Any]) -> None:
     m = report["metrics"]
+    risk = report["risk"]
+    for line in risk["headlines"]:
+        out.print(f"[bold yellow]risk:[/] {escape(line)}", highlight=False)
     table = Table(title=f"backtest {report['run_id']} ({report['status']})", show_header=False)
+    table.add_row("risk profile", risk["profile"])
     table.add_row("source", report["source"])
     table.add_row("journal", report["db"])
     table.add_row("bars", f"{report['bars']:,} ({report['bars_quarantined']} quarantined)")
@@ -180,6 +240,33 @@ def _print_summary(report: dict[str, Any]) -> None:
     _add_stats_rows(table, report["stats"])
     table.add_row("regime changes", str(report["regime_changes"]))
     table.add_row("tripwire trips", str(report["tripwire_trips"]))
+    for (rule, strategy), group in _blocks_by_rule(risk["blocks"]).items():
+        scope = f" {strategy}" if strategy else ""
+        last = group[-1]["end"]
+        table.add_row(
+            f"blocked: {rule}{scope}",
+            f"{len(group)} time{'s' if len(group) != 1 else ''}, "
+            f"{_span(sum(b['minutes'] or 0 for b in group), group)} in all; first "
+            f"{group[0]['start'][:16]}, last until {last[:16] if last else 'the end of the data'}",
+        )
+    for veto in risk["vetoes"]:
+        table.add_row(
+            f"signals {veto['decision']}: {escape(str(veto['vetoed_by']))}", str(veto["signals"])
+        )
+    comparison = report.get("risk_comparison")
+    if comparison:
+        with_, without = comparison["with_tripwires"], comparison["without_tripwires"]
+        table.add_row(
+            "with / without tripwires",
+            f"{with_['total_trades']} / {without['total_trades']} trades, "
+            f"{_fmt(with_['total_r'], '+.2f')} / {_fmt(without['total_r'], '+.2f')} R, "
+            f"max DD {_fmt(with_['max_drawdown_r'])} / {_fmt(without['max_drawdown_r'])} R",
+        )
+        verb = "saved" if comparison["saved_r"] >= 0 else "cost"
+        table.add_row(
+            "risk manager " + verb,
+            f"{abs(comparison['saved_r']):.2f} R (run {comparison['run_id']})",
+        )
     out.print(table)
 
 

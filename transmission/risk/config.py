@@ -35,3 +35,4 @@ class RiskConfig:
     min_profit_factor: float = 1.0
     wilson_z: float = 1.959964
     rules: tuple[str, ...] = field(default=DEFAULT_RULES)
+    profile: str = "live"  # transmission.risk.profiles: live, research or off
