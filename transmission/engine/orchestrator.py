@@ -40,8 +40,9 @@ from transmission.memory import release_freed_memory
 from transmission.regime import RegimeClassifier
 from transmission.regime.classifier import RULE_COLUMNS, TrackedRegimeClassifier, in_window
 from transmission.risk import RiskChange, RiskManager
+from transmission.risk.signal_check import checked
+from transmission.risk.sizing import Size
 from transmission.strategies import BarView, Signal
-from transmission.strategies.base import on_ticks
 
 MINUTE_NS = 60_000_000_000
 QUARTER_HOUR_NS = 15 * MINUTE_NS
@@ -415,7 +416,11 @@ class Orchestrator:
         session = self.sessions.session_of(ts_ns)
         if self.live and self._rules and self._session is not None:
             # Data ended a session with no bar after the flat time: flatten at the last close.
-            self._flatten(self.last_bar_ns or ts_ns, self._last_close, "session_end")
+            # Stamped at the last bar's end, priced at its close, as the flat by the close is.
+            last = self.last_bar_ns
+            self._flatten(
+                ts_ns if last is None else last + MINUTE_NS, self._last_close, "session_end"
+            )
         self._prev_session, self._session = self._session, session
         self.risk.roll(session.ordinal, session.week)
         return session
@@ -487,20 +492,31 @@ class Orchestrator:
     def _consider(
         self, now: int, sb: SignalBar, signal: Signal, strategy: str, regime: str
     ) -> None:
-        signal = on_ticks(signal, self.spec)
+        signal, invalid = checked(signal, self.spec)
         self._signal_seq += 1
         signal_id = f"{self.run_id}-S{self._signal_seq:06d}"
         slippage = self.costs.slippage_for(regime)
-        size = self.risk.size(
-            signal.entry,
-            signal.stop,
-            self.spec,
-            self.costs.round_trip_per_contract(self.spec, regime),
+        size = (
+            Size(0, 0.0, invalid)
+            if invalid
+            else self.risk.size(
+                signal.entry,
+                signal.stop,
+                self.spec,
+                self.costs.round_trip_per_contract(self.spec, regime),
+            )
         )
+        for broker in (self.broker, self.shadow):
+            working = broker.working
+            if working is not None and working.expires_ns is not None and working.expires_ns <= now:
+                # Its validity ends with this bar: it can no longer fill, so holds nothing up.
+                broker.cancel("expired")
         busy = self.broker.working is not None or self.broker.position is not None
         decision = self.risk.can_trade(now, strategy)
         veto: str | None
-        if busy:
+        if invalid:
+            outcome, veto = "vetoed", invalid
+        elif busy:
             outcome, veto = "vetoed", "a position or order is already working"
         elif decision.tripped:
             outcome, veto = "vetoed", decision.reason

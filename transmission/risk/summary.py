@@ -111,7 +111,8 @@ def vetoes_by_reason(signals: pd.DataFrame, risk_events: pd.DataFrame) -> pd.Dat
     # A rule's reason carries its figures (a profit factor over the last 11 trades), which move
     # while it holds: reasons are matched with their numbers blanked.
     rule_of = dict(zip(trips["reason"].map(_pattern), trips["rule"], strict=True))
-    by = vetoed["veto_reason"].map(lambda reason: rule_of.get(_pattern(reason), _short(reason)))
+    # Other reasons (an invalid signal's prices) are counted by their pattern, figures blanked.
+    by = vetoed["veto_reason"].map(lambda reason: rule_of.get(_pattern(reason), _pattern(reason)))
     counted = (
         vetoed.assign(vetoed_by=by)
         .groupby(["vetoed_by", "decision"], sort=False)
