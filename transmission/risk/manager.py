@@ -18,6 +18,7 @@ from transmission.risk.config import RiskConfig
 from transmission.risk.rules import CLEAR, Decision, Rule, build
 from transmission.risk.sizing import Size, size_position
 from transmission.risk.state import RiskState
+from transmission.risk.status import RuleStatus
 
 # Every field of the risk state, read at once: what the rules can see.
 _FIELDS = tuple(f.name for f in fields(RiskState))
@@ -53,15 +54,6 @@ class RiskChange:
     reason: str
     until: str | None
     strategy: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class RuleStatus:
-    rule: str
-    strategy: str | None
-    tripped: bool
-    reason: str
-    until: str | None
 
 
 class RiskManager:
