@@ -33,7 +33,6 @@ from transmission.strategies import Signal
 from transmission.strategies.base import on_ticks
 
 MINUTE_NS = 60_000_000_000
-LEGACY = True
 
 __all__ = ["EngineStatus", "Orchestrator"]
 
@@ -289,15 +288,6 @@ class Orchestrator:
         exit_, cancel = self.exits.on_bar(
             broker.position, broker.working, session, ts_ns, open_, close
         )
-        if LEGACY and broker is self.shadow:  # TEMPORARY: the old drift, to check the split
-            cancel = None
-            if exit_ is not None:
-                exit_ = type(exit_)(ts_ns + MINUTE_NS, close, "time_stop")
-        if LEGACY and broker is self.broker and exit_ is not None and exit_.reason == "eod_flat":
-            shadow_trade = self.shadow.close_position(exit_.ts_ns, exit_.price, exit_.reason)
-            if shadow_trade is not None:
-                self._on_closed(self.shadow, shadow_trade)
-            self.shadow.cancel(exit_.reason)
         if exit_ is not None:
             trade = broker.close_position(exit_.ts_ns, exit_.price, exit_.reason)
             if trade is not None:
