@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 def build_parts(config: EngineConfig, *, broker: ExecutionPort | None = None) -> EngineParts:
     """The parts of one engine for `config`; `broker`: the real broker (default: paper)."""
+    if broker is not None and not isinstance(broker, ExecutionPort):
+        raise TypeError(f"broker {broker!r} does not implement the ExecutionPort methods")
     spec = contract_for(config.symbol)
     costs = config.cost_config()
     sessions = SessionTracker()

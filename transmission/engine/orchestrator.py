@@ -20,10 +20,10 @@ from transmission.config import EngineConfig
 from transmission.engine import fast_forward
 from transmission.engine.bus import EventBus
 from transmission.engine.clock import Clock
-from transmission.engine.event_factory import EventFactory, timestamp
+from transmission.engine.event_factory import EventFactory
 from transmission.engine.parts import EngineParts
 from transmission.engine.replay import ReplayPipeline
-from transmission.engine.status import EngineStatus
+from transmission.engine.status import EngineStatus, engine_status
 from transmission.execution import ClosedTrade, Order
 from transmission.execution.port import ExecutionPort
 from transmission.market.calendar import Session
@@ -334,27 +334,14 @@ class Orchestrator:
 
     def status(self) -> EngineStatus:
         with self.lock:
-            now = self.last_bar_ns or 0
-            decision = self.risk.can_trade(now)
-            regime = self.pipeline.regime
-            state = self.risk.state
-            position = self.broker.position
-            return EngineStatus(
-                run_id=self.run_id,
-                symbol=self.spec.symbol,
-                system_state="halted" if state.halted else "running",
-                current_regime=regime,
-                regime_direction=self.pipeline.direction,
-                active_strategy=self.gearbox.strategy_for(regime),
-                daily_pnl_r=state.daily_pnl_r,
-                weekly_pnl_r=state.weekly_pnl_r,
-                current_r=state.equity_r,
-                consecutive_red_days=state.consecutive_red_days,
-                can_trade=not decision.tripped,
-                risk_reason=decision.reason or None,
-                last_bar_time=timestamp(self.last_bar_ns) if self.last_bar_ns is not None else None,
-                bars_processed=self.bars_processed,
-                open_position=position.to_dict() if position is not None else None,
+            return engine_status(
+                self.run_id,
+                self.spec.symbol,
+                self.pipeline,
+                self.risk,
+                self.broker,
+                self.last_bar_ns,
+                self.bars_processed,
             )
 
     # -- persistence --------------------------------------------------------------------------

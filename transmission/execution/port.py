@@ -81,6 +81,7 @@ class ClosedTrade:
     result_r: float
 
 
+@runtime_checkable
 class ExecutionPort(Protocol):
     """A broker as the orchestrator sees it: one symbol, one working order or position."""
 
