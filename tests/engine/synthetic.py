@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import pandas as pd
 
-from transmission import BarView, Signal, register_strategy
+from transmission import BarView, Signal
 from transmission.config import EngineConfig
 from transmission.engine.build import build_orchestrator
 from transmission.engine.bus import EventBus
@@ -38,15 +38,15 @@ def ns(hh_mm: str) -> int:
     return int(pd.Timestamp(f"{DAY} {hh_mm}", tz=EXCHANGE_TZ).value)
 
 
-@register_strategy("scripted")
 class Scripted:
     """Signals at the signal bars ending at the given times: `signals` entries are dicts of
     at ("HH:MM"), side (1/-1), type ("market"/"stop"), entry (points from the close), stop and
-    target (points from the entry), valid_bars and max_hold_minutes."""
+    target (points from the entry), valid_bars and max_hold_minutes. Registered around each
+    engine test only (tests/engine/conftest.py), so no other test sees it."""
 
     name: ClassVar[str] = "scripted"
 
-    def __init__(self, *, tick: float, signals: list[dict[str, Any]]) -> None:
+    def __init__(self, *, tick: float, signals: Sequence[dict[str, Any]] = ()) -> None:
         self.by_minute = {hhmm(s["at"]): s for s in signals}
 
     def on_bar(self, bar: BarView, f: Any) -> Signal | None:

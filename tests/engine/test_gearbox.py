@@ -6,7 +6,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from tests.engine.synthetic import Scripted  # noqa: F401  (registers "scripted")
 from transmission import BarView, Signal, register_strategy
 from transmission.engine.gearbox import Gearbox
 from transmission.features import BatchFeatures

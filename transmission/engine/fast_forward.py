@@ -9,6 +9,7 @@ the run holds the same rows as one fed bar by bar (the golden replay tests).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import numpy as np
 
@@ -24,12 +25,14 @@ def steady_until(
     replay: ReplayPipeline,
     stop: int,
     session: Session,
-    brokers: Iterable[ExecutionPort],
+    brokers: Iterable[tuple[ExecutionPort, bool]],
     exits: SessionExits,
     risk: RiskManager,
     real: ExecutionPort,
 ) -> int:
-    """The first bar from `replay.cursor` (up to `stop`) on which something may happen."""
+    """The first bar from `replay.cursor` (up to `stop`) on which something may happen.
+
+    `brokers`: each broker with whether it is `Foresight` (checked once, by the caller)."""
     plan, i = replay.plan, replay.cursor
     j = min(stop, plan.next_break(i))
     j = _untouched(plan, i, j, session, brokers, exits)
@@ -43,16 +46,17 @@ def _untouched(
     i: int,
     j: int,
     session: Session,
-    brokers: Iterable[ExecutionPort],
+    brokers: Iterable[tuple[ExecutionPort, bool]],
     exits: SessionExits,
 ) -> int:
     """The end of the bars from `i` (to `j`) on which no order fills and no position exits."""
-    for broker in brokers:
+    for broker, foresees in brokers:
         position = broker.position
         if position is None:
             continue
-        if not isinstance(broker, Foresight):
+        if not foresees:
             return i  # a broker that cannot say when it fills is fed every bar
+        foreseeing = cast(Foresight, broker)
         # The time stop and the flat-by-the-close act on the bar whose end reaches them.
         deadline = exits.deadline(position, session)
         if deadline is not None:
@@ -61,7 +65,7 @@ def _untouched(
         end, width = i, 64
         while end < j:
             stop = min(j, end + width)
-            found = broker.untouched(plan.high[end:stop], plan.low[end:stop])
+            found = foreseeing.untouched(plan.high[end:stop], plan.low[end:stop])
             if found < stop - end:
                 j = end + found
                 break

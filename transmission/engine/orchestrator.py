@@ -25,7 +25,7 @@ from transmission.engine.parts import EngineParts
 from transmission.engine.replay import ReplayPipeline
 from transmission.engine.status import EngineStatus, engine_status
 from transmission.execution import ClosedTrade, Order
-from transmission.execution.port import ExecutionPort
+from transmission.execution.port import ExecutionPort, Foresight
 from transmission.market.calendar import Session
 from transmission.market.resample import SignalBar
 from transmission.risk.admission import admit
@@ -62,6 +62,8 @@ class Orchestrator:
         self.broker = parts.broker
         self.shadow = parts.shadow
         self.exits = parts.exits
+        # Whether each broker can tell ahead which bars leave it as it is (replays skip those).
+        self._foresight = tuple((b, isinstance(b, Foresight)) for b in (self.broker, self.shadow))
         self.events = EventFactory(self.spec.symbol, clock, self._trading_day_of)
         self._prepare_replay = parts.prepare_replay
         self.replay: ReplayPipeline | None = None
@@ -111,9 +113,8 @@ class Orchestrator:
                 or self.shadow.working is not None
             ):
                 return i
-            brokers = (self.broker, self.shadow)
             j = fast_forward.steady_until(
-                replay, stop, self._session, brokers, self.exits, self.risk, self.broker
+                replay, stop, self._session, self._foresight, self.exits, self.risk, self.broker
             )
             if j > i:
                 self._skip(replay, i, j)
