@@ -8,6 +8,7 @@ then; its `breached` is `evaluate`'s test. Registration, per-rule parameters and
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -158,3 +159,12 @@ def test_manual_resets_belong_to_their_rules() -> None:
     assert not risk.can_trade(T0).tripped
     with pytest.raises(ValueError, match="'daily_loss' has no manual reset"):
         risk.reset("daily_loss")
+
+
+def test_a_config_file_sets_a_rule_table_under_risk_rules(tmp_path: Path) -> None:
+    path = tmp_path / "engine.toml"
+    path.write_text("[risk]\ndaily_loss_r = 4.0\n\n[risk.rules.daily_loss]\nlimit_r = 1.5\n")
+    config = load_config(path).risk_config()
+    (daily,) = (rule for rule in RiskManager(config).rules if rule.name == "daily_loss")
+    assert daily.limit == -1.5  # type: ignore[attr-defined]
+    assert config.daily_loss_r == 4.0

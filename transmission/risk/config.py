@@ -74,10 +74,12 @@ class RiskConfig:
         return cls(**values)
 
     def for_rule(
-        self, name: str, aliases: Mapping[str, str] = {}
+        self, name: str, aliases: Mapping[str, str] | None = None
     ) -> tuple[RiskConfig, dict[str, Any]]:
         """The config rule `name` is built from (its own values over the flat defaults), and
-        its parameters that are not config fields (the rule's own)."""
+        its parameters that are not config fields (the rule's own). `aliases`: the rule's own
+        names for config fields (its `parameters`)."""
+        aliases = aliases or {}
         own = dict(dict(self.rule_params).get(name, ()))
         if not own:
             return self, {}
