@@ -27,7 +27,7 @@ def _config(tmp_path: Path, text: str) -> Path:
         ("[costs]\ncommission_per_side = -0.85", r"costs.commission_per_side: .*or equal to 0"),
         ("[costs]\nslippage_ticks = -1", r"costs.slippage_ticks: .*greater than or equal to 0"),
         ("[regime]\ntrend_er = 3", r"regime.trend_er: Input should be less than or equal to 1"),
-        ("[risk]\nrules = [\"daily_loss\", \"nosuch\"]", r"risk.rules: unknown rules \['nosuch'\]"),
+        ("[risk]\nrules = [\"daily_loss\", \"nosuch\"]", r"risk: unknown risk rules \['nosuch'\]"),
         ("[strategies.nosuch]\nx = 1", r"strategies: unknown strategy 'nosuch'"),
         ("[strategies.vwap_pullback]\nnot_a_param = 1", r"strategies.vwap_pullback: bad param"),
         ("[nosuch]\nx = 1", r"nosuch: Extra inputs are not permitted"),

@@ -77,13 +77,15 @@ def test_run_id_changes_when_a_strategy_source_changes(tmp_path: Path) -> None:
 
     config = load_config()
     before = run_id("backtest", "bars", config)
-    original = _REGISTRY["vwap_pullback"]
+    original = _REGISTRY.get("vwap_pullback")
     edited = _class_from_cell(CELL_B, "<ipython-input-4-abc>")
-    _REGISTRY["vwap_pullback"] = edited
+    _REGISTRY.remove("vwap_pullback")
+    _REGISTRY.add("vwap_pullback", edited)
     try:
         assert run_id("backtest", "bars", config) != before
     finally:
-        _REGISTRY["vwap_pullback"] = original
+        _REGISTRY.remove("vwap_pullback")
+        _REGISTRY.add("vwap_pullback", original)
     assert run_id("backtest", "bars", config) == before
 
 

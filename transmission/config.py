@@ -187,17 +187,25 @@ class EngineConfig(BaseModel):
         return _dataclass(RegimeConfig, self.regime, "regime")
 
     def risk_config(self) -> RiskConfig:
+        """`[risk]`, with per-rule `[risk.rules.<name>]` tables (see `risk/config.py`)."""
         values = dict(self.risk)
         if isinstance(values.get("rules"), str):
             values["rules"] = (values["rules"],)  # one rule, not its characters
-        config: RiskConfig = _dataclass(RiskConfig, values, "risk")
-        from transmission.risk.rules.base import _RULES
-
-        unknown = sorted(set(config.rules) - set(_RULES))
+        allowed = {f.name for f in fields(RiskConfig)} - {"rule_params"}
+        unknown = sorted(set(values) - allowed)
         if unknown:
             raise ConfigError(
-                f"risk.rules: unknown rules {unknown}; available: {', '.join(sorted(_RULES))}"
+                f"risk: unknown keys {unknown}; allowed: {', '.join(sorted(allowed))}"
             )
+        # Types, signs and ranges of the flat keys; the rules' own tables are the rules' to check.
+        _checked(RiskConfig, {k: v for k, v in values.items() if k != "rules"}, "risk")
+        try:
+            config = RiskConfig.from_values(values)
+            from transmission.risk.rules import build
+
+            build(config.rules, config)  # unknown rules or per-rule parameters fail here
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"risk: {exc}") from None
         return config
 
     def cost_config(self) -> CostConfig:
@@ -229,13 +237,10 @@ def _section_model(cls: Any, section: str) -> type[BaseModel]:
     return model
 
 
-def _dataclass(cls: Any, values: dict[str, Any], section: str) -> Any:
-    names = {f.name for f in fields(cls)}
-    unknown = sorted(set(values) - names)
-    if unknown:
-        raise ConfigError(f"{section}: unknown keys {unknown}; allowed: {', '.join(sorted(names))}")
+def _checked(cls: Any, values: dict[str, Any], section: str) -> BaseModel:
+    """`values` of a component dataclass validated for type, sign and range (key named)."""
     try:
-        checked = _section_model(cls, section).model_validate(values)
+        return _section_model(cls, section).model_validate(values)
     except ValidationError as exc:
         raise ConfigError(
             "; ".join(
@@ -244,6 +249,14 @@ def _dataclass(cls: Any, values: dict[str, Any], section: str) -> Any:
                 for err in exc.errors()
             )
         ) from None
+
+
+def _dataclass(cls: Any, values: dict[str, Any], section: str) -> Any:
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise ConfigError(f"{section}: unknown keys {unknown}; allowed: {', '.join(sorted(names))}")
+    checked = _checked(cls, values, section)
     try:
         return cls(**{name: getattr(checked, name) for name in names})
     except (TypeError, ValueError) as exc:

@@ -122,9 +122,9 @@ def components(config: EngineConfig, extra: Iterable[Any] = ()) -> dict[str, Any
 
     used: dict[str, Any] = {}
     for name in config.strategy_names():
-        used[f"strategy:{name}"] = _REGISTRY[name]
+        used[f"strategy:{name}"] = _REGISTRY.get(name)
     for name in config.risk_config().rules:
-        used[f"rule:{name}"] = _RULES[name]
+        used[f"rule:{name}"] = _RULES.get(name)
     for package in FEATURE_PACKAGES:
         for module in _package_modules(package):
             used[f"module:{module.__name__}"] = module

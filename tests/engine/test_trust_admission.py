@@ -14,7 +14,7 @@ from transmission.engine.feeds import BarSource, from_simulator
 from transmission.engine.runner import run_source
 from transmission.journal import Journal
 from transmission.strategies.base import LONG, BarView, Signal
-from transmission.strategies.registry import _REGISTRY
+from transmission.strategies.registry import _REGISTRY, register_strategy
 
 BUSY = "a position or order is already working"
 
@@ -47,8 +47,8 @@ class _Scripted:
 
 def _strategy(mode: str) -> str:
     name = f"trust_{mode}"
-    if name not in _REGISTRY:
-        _REGISTRY[name] = type(name, (_Scripted,), {"name": name, "mode": mode})  # type: ignore[assignment]
+    if _REGISTRY.get(name) is None:
+        register_strategy(type(name, (_Scripted,), {"name": name, "mode": mode}))
     return name
 
 
