@@ -104,3 +104,10 @@ def test_from_files_of_one_name_and_different_bars_get_different_datasets(tmp_pa
     assert first.dataset != second.dataset
     assert first.dataset.startswith("bars-") and first.identity != second.identity
     pd.testing.assert_series_equal(first.bars["close"] + 0.25, second.bars["close"])
+
+
+def test_run_id_covers_the_engines_own_source_files() -> None:
+    from transmission.identity import package_digest, run_manifest
+
+    manifest = run_manifest("backtest", "bars", load_config())
+    assert manifest["package"] == package_digest() and len(manifest["package"]) == 32

@@ -1,9 +1,10 @@
 """What a run was run on, as one id that cannot go stale (DESIGN.md section 12).
 
 A run's id is a hash of: its kind, the full content of its bars (every timestamp and price, not a
-summary), the resolved config, the transmission version, and the source code of every strategy,
-feature and rule it used, classes defined in a notebook cell included (IPython keeps their cells
-where `inspect` finds them; failing that, the bytes of their code objects stand in). Editing a
+summary), the resolved config, the transmission version and its engine's source files, and the
+source code of every strategy, feature and rule it used, classes defined in a notebook cell
+included (IPython keeps their cells where `inspect` finds them; failing that, the bytes of their
+code objects stand in). Editing a
 strategy or correcting one bar's high gives a new run, never the old result as "completed".
 """
 
@@ -16,6 +17,7 @@ import pkgutil
 from collections.abc import Iterable
 from functools import cache
 from importlib import import_module, metadata
+from pathlib import Path
 from types import CodeType, FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,8 @@ DIGEST_BYTES = 16
 RUN_ID_CHARS = 12
 # Packages whose modules are features or regime rules: every run computes all of them.
 FEATURE_PACKAGES = ("transmission.features", "transmission.regime")
+# The front ends: they show runs and do not change what a run journals.
+FRONT_ENDS = ("api", "cli", "reports", "widgets")
 
 
 def _hasher() -> Any:
@@ -55,6 +59,21 @@ def transmission_version() -> str:
         return metadata.version("transmission")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+@cache
+def package_digest() -> str:
+    """A hash of the engine's own source files (every module but the front ends'): a change to
+    the orchestrator, the broker or a rule between two releases is a new run too."""
+    root = Path(__file__).resolve().parent
+    h = _hasher()
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        if relative.parts[0] in FRONT_ENDS:
+            continue
+        h.update(str(relative).encode())
+        h.update(path.read_bytes())
+    return str(h.hexdigest())
 
 
 def source_of(obj: Any) -> str:
@@ -142,6 +161,7 @@ def run_manifest(
         "bars": source_identity,
         "config": config.model_dump(mode="json", exclude={"journal"}),
         "version": transmission_version(),
+        "package": package_digest(),
         "code": {name: code_digest([obj]) for name, obj in components(config, extra).items()},
     }
 
