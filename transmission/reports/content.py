@@ -26,7 +26,7 @@ from transmission.journal.queries import (
 )
 from transmission.metrics import compute_metrics
 from transmission.reports.errors import ReportInputError
-from transmission.services import export_trades, performance
+from transmission.services import Services
 
 TZ = "America/New_York"
 GLOBEX_ROLL_HOUR = 18
@@ -251,7 +251,8 @@ def load_daily(
         day_filter = TradeFilter(
             run_id=ctx.run_id, symbol=ctx.symbol, since=session_day, until=session_day
         )
-        trades = export_trades(journal, day_filter)
+        services = Services(journal)
+        trades = services.trades.export(day_filter)
         to_date = TradeFilter(run_id=ctx.run_id, symbol=ctx.symbol, until=session_day)
         before = regime_changes_frame(journal, ctx.run_id, until=start)
         return DailyContent(
@@ -259,8 +260,8 @@ def load_daily(
             day=session_day,
             window=window,
             trades=trades,
-            day_metrics=performance(journal, day_filter, window=window),
-            window_metrics=performance(journal, to_date, window=window),
+            day_metrics=services.performance(day_filter, window=window),
+            window_metrics=services.performance(to_date, window=window),
             regime_at_open=before.iloc[-1] if len(before) else None,
             regimes=regime_changes_frame(journal, ctx.run_id, since=start, until=end),
             risk_events=risk_events_frame(journal, ctx.run_id, since=start, until=end),
@@ -312,7 +313,8 @@ def load_weekly(
         start, end = session_window(monday)[0], session_window(friday)[1]
         bars = processed_bars(journal, ctx, start, end)
         week_filter = TradeFilter(run_id=ctx.run_id, symbol=ctx.symbol, since=monday, until=friday)
-        trades = export_trades(journal, week_filter)
+        services = Services(journal)
+        trades = services.trades.export(week_filter)
         regimes = regime_changes_frame(journal, ctx.run_id, since=start, until=end)
         risk_events = risk_events_frame(journal, ctx.run_id, since=start, until=end)
         return WeeklyContent(
@@ -321,9 +323,9 @@ def load_weekly(
             window=window,
             trades=trades,
             daily=_daily_summary(monday, trades, bars, regimes, risk_events),
-            week_metrics=performance(journal, week_filter, window=window),
-            by_strategy=performance(journal, week_filter, window=window, by="strategy"),
-            by_regime=performance(journal, week_filter, window=window, by="regime"),
+            week_metrics=services.performance(week_filter, window=window),
+            by_strategy=services.performance(week_filter, window=window, by="strategy"),
+            by_regime=services.performance(week_filter, window=window, by="regime"),
             risk_events=risk_events,
         )
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from transmission.config import load_config
 from transmission.engine.live import LiveEngine
 from transmission.journal import Journal, JournalBusyError
+from transmission.services import Services
 from transmission.settings import load_settings
 from transmission.widgets.dashboard import DEFAULT_INTERVAL, Dashboard
 from transmission.widgets.local import EngineFeed
@@ -204,7 +205,7 @@ def _open_local(options: MonitorOptions) -> Monitor:
         raise
     risk = config.risk_config()
     dashboard = Dashboard(
-        EngineFeed(engine, history=options.history),
+        EngineFeed(Services(journal, engine), history=options.history),
         limits=risk,
         window=options.window,
         rows=options.rows,
