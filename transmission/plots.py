@@ -19,25 +19,7 @@ from matplotlib.patches import Patch
 
 from transmission.market.calendar import trading_days_of
 from transmission.metrics import drawdown_r, equity_curve_r
-
-REGIME_COLOURS: dict[str, str] = {
-    "TREND_UP": "#1b7f3b",
-    "TREND_DOWN": "#b3261e",
-    "TREND": "#1b7f3b",
-    "RANGE": "#1f5fa8",
-    "VOLATILE": "#c76b00",
-    "NO_TRADE": "#8a8a8a",
-    "OVERNIGHT": "#d9d9d9",
-}
-WIN, LOSS = "#1b7f3b", "#b3261e"
-
-
-def regime_label(regime: str, direction: str | None) -> str:
-    """TREND with its direction as TREND_UP / TREND_DOWN; other regimes as they are."""
-    if regime == "TREND" and direction in ("up", "down"):
-        return f"TREND_{str(direction).upper()}"
-    return regime
-
+from transmission.palette import LOSS, REGIME_COLOURS, WIN, regime_label
 
 # -- backtest figures -----------------------------------------------------------------------------
 

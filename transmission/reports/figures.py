@@ -20,8 +20,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from transmission.metrics import drawdown_r, equity_curve_r
+from transmission.palette import regime_colour
 from transmission.reports.content import DailyContent, WeeklyContent
-from transmission.reports.tables import REGIME_COLORS, regime_segments
+from transmission.reports.tables import regime_segments
 
 WIDTH_IN = 11.0
 DPI = 144
@@ -100,7 +101,8 @@ def price_regime_figure(content: DailyContent) -> Figure:
     seen: dict[str, str] = {}
     for seg in _rows(regime_segments(content)):
         label = str(seg["label"])
-        color = REGIME_COLORS.get(label, REGIME_COLORS.get(str(seg["regime"]), "#9aa5b1"))
+        direction = seg["direction"] if isinstance(seg["direction"], str) else None
+        color = regime_colour(str(seg["regime"]), direction)
         start, end = max(_naive(seg["start"]), lo), min(_naive(seg["end"]), hi)
         if start >= end:
             continue
