@@ -75,7 +75,9 @@ class EngineFeed:
         return out
 
     def status_message(self) -> dict[str, Any]:
-        status = _plain(dataclasses.asdict(self.engine.status()))  # EngineStatus, the one schema
+        snapshot = self.services.state.status(self.engine.run_id)  # the engine's, under its lock
+        assert snapshot is not None  # a running engine always has a status
+        status = _plain(dataclasses.asdict(snapshot))  # EngineStatus, the one schema
         return message("status", status, status.get("last_bar_time"))
 
     def poll(self) -> list[dict[str, Any]]:
