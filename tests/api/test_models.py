@@ -66,7 +66,7 @@ def test_status_response_has_exactly_the_engine_status_fields_and_its_source():
     from dataclasses import fields
 
     from transmission.api.models.system import SystemStatusResponse
-    from transmission.engine.orchestrator import EngineStatus
+    from transmission.engine.status import EngineStatus
 
     engine = {f.name for f in fields(EngineStatus)}
     assert set(SystemStatusResponse.model_fields) == engine | {"source"}
@@ -76,6 +76,6 @@ def test_tripwire_status_has_exactly_the_risk_manager_s_rule_status_fields():
     from dataclasses import fields
 
     from transmission.api.models.system import TripwireStatus
-    from transmission.risk.manager import RuleStatus
+    from transmission.risk.status import RuleStatus
 
     assert list(TripwireStatus.model_fields) == [f.name for f in fields(RuleStatus)]

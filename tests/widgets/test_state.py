@@ -172,8 +172,8 @@ def test_connection_and_notice_messages_reach_the_state() -> None:
 def test_widgets_read_the_engine_s_status_and_tripwire_schemas():
     from dataclasses import fields
 
-    from transmission.engine.orchestrator import EngineStatus
-    from transmission.risk.manager import RuleStatus
+    from transmission.engine.status import EngineStatus
+    from transmission.risk.status import RuleStatus
     from transmission.widgets.state import STATUS_FIELDS, Tripwire
 
     assert set(STATUS_FIELDS) | {"current_regime", "regime_direction"} == {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from transmission.engine.orchestrator import EngineStatus
+from transmission.engine.status import EngineStatus
 
 if TYPE_CHECKING:
     from transmission.engine.live import LiveEngine

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from transmission.config import EngineConfig
-from transmission.engine.orchestrator import EngineStatus
+from transmission.engine.status import EngineStatus
 from transmission.journal import Journal
 from transmission.journal.queries import checkpoint_progress, last_regime, resolve_run, run_info
 from transmission.risk import RiskManager, RuleStatus

@@ -18,6 +18,7 @@ from transmission.journal import Journal
 from transmission.journal.queries import bars_frame
 from transmission.market.calendar import annotate, epoch_ns
 from transmission.market.resample import resample
+from transmission.risk.admission import admit
 from transmission.services.engine_state import EngineState, EngineStates
 from transmission.services.shaping import exchange_time
 from transmission.strategies import BarView, Signal, create
@@ -143,6 +144,8 @@ def last_bar_signal(
 def _risk_decision(
     preview: SignalPreview, state: EngineState, signal: Signal, name: str, now_ns: int
 ) -> SignalPreview:
+    """The engine's own admission (`risk.admission.admit`) of `signal` in `state`, plus the one
+    check a preview adds: a strategy not in gear in this regime would not be asked."""
     config, risk = state.config, state.risk
     spec = contract_for(config.symbol)
     costs = config.cost_config()
@@ -152,20 +155,13 @@ def _risk_decision(
     decision = risk.can_trade(now_ns, name)
     busy = state.broker.get("working") is not None or state.broker.get("position") is not None
     shadow_free = state.shadow.get("working") is None and state.shadow.get("position") is None
-    veto: str | None
+    shadow_allowed = (
+        config.shadow_trades and shadow_free and risk.blocked_only_by_performance(now_ns, name)
+    )
+    admission = admit(decision, size, busy=busy, shadow_allowed=shadow_allowed)
+    outcome, veto, contracts = admission.outcome, admission.veto_reason, admission.contracts
     if name != state.active_strategy:
-        outcome = "vetoed"
-        veto = f"{name} does not drive in regime {state.regime}"
-    elif busy:
-        outcome, veto = "vetoed", "a position or order is already working"
-    elif decision.tripped:
-        outcome, veto = "vetoed", decision.reason
-        if config.shadow_trades and shadow_free and risk.blocked_only_by_performance(now_ns, name):
-            outcome = "shadow"
-    elif size.contracts == 0:
-        outcome, veto = "vetoed", size.reason
-    else:
-        outcome, veto = "accepted", None
+        outcome, veto, contracts = "vetoed", f"{name} does not drive in regime {state.regime}", 0
     return replace(
         preview,
         signal={
@@ -178,6 +174,6 @@ def _risk_decision(
         },
         decision=outcome,
         veto_reason=veto,
-        contracts=size.contracts if outcome == "accepted" else 0,
+        contracts=contracts,
         risk_usd=size.risk_usd if outcome == "accepted" else None,
     )

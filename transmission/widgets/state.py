@@ -28,12 +28,12 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from transmission.engine.orchestrator import EngineStatus
-from transmission.market.calendar import EXCHANGE_TZ as EXCHANGE_TZ_NAME
-from transmission.risk.manager import RuleStatus
+from transmission.engine.status import EngineStatus
+from transmission.market.calendar import EXCHANGE_TZ
+from transmission.risk.status import RuleStatus
 
 log = logging.getLogger(__name__)
-EXCHANGE_TZ = ZoneInfo(EXCHANGE_TZ_NAME)
+EXCHANGE_ZONE = ZoneInfo(EXCHANGE_TZ)
 
 SNAPSHOT_TYPES = ("status", "risk", "trades", "connection", "notice")
 # The status message's fields are the engine's one status schema; the regime pair is read apart
@@ -148,7 +148,7 @@ def position_fields(position: dict[str, Any]) -> dict[str, Any]:
         return out
     entry_ns = position.get("entry_ns")
     entry = (
-        datetime.fromtimestamp(entry_ns / 1e9, tz=EXCHANGE_TZ).isoformat()
+        datetime.fromtimestamp(entry_ns / 1e9, tz=EXCHANGE_ZONE).isoformat()
         if isinstance(entry_ns, int)
         else None
     )
