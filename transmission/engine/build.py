@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import TYPE_CHECKING
 
 from transmission.config import EngineConfig
 from transmission.contracts import contract_for
@@ -33,9 +32,6 @@ from transmission.market.calendar import SessionTracker
 from transmission.market.resample import BarAggregator
 from transmission.regime import RegimeClassifier
 from transmission.risk import RiskManager
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 
