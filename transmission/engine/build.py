@@ -12,7 +12,6 @@ The `LiveEngine` that runs an orchestrator over a feed is made above this, in
 
 from __future__ import annotations
 
-import logging
 from functools import partial
 
 from transmission.config import EngineConfig
@@ -32,8 +31,6 @@ from transmission.market.calendar import SessionTracker
 from transmission.market.resample import BarAggregator
 from transmission.regime import RegimeClassifier
 from transmission.risk import RiskManager
-
-log = logging.getLogger(__name__)
 
 
 def build_parts(config: EngineConfig, *, broker: ExecutionPort | None = None) -> EngineParts:
