@@ -94,7 +94,7 @@ def backtest(
     from transmission.market.loader import select_trading_days
     from transmission.metrics import trade_stats
     from transmission.risk.summary import risk_summary
-    from transmission.services import export_trades, performance
+    from transmission.services import Services
 
     if (data is None) == (simulate is None):
         raise ValueError("give exactly one of --data FILE or --simulate DAYS")
@@ -129,9 +129,11 @@ def backtest(
                 progress=lambda n: bar.advance(task, n),
             )
         f = TradeFilter(run_id=summary.run_id)
-        figures = performance(journal, f, window=engine_config.risk_config().performance_window)
+        window = engine_config.risk_config().performance_window
+        services = Services(journal)
+        figures = services.performance(f, window=window)
         stats = trade_stats(
-            export_trades(journal, f),
+            services.trades.export(f),
             source.bars,
             point_value=contract_for(engine_config.symbol).point_value,
             trading_days=list(trading_days_of(source.bars["ts"]).unique()),
@@ -195,11 +197,11 @@ def _without_tripwires(
     """The same signals under the `off` profile (sizing only), beside the run's own figures."""
     from transmission.engine.runner import run_source
     from transmission.journal.queries import TradeFilter
-    from transmission.services import performance
+    from transmission.services import Services
 
     off = config.model_copy(update={"risk": {**config.risk, "profile": "off"}})
     summary = run_source(journal, source, off, rerun=rerun)
-    without = performance(journal, TradeFilter(run_id=summary.run_id))
+    without = Services(journal).performance(TradeFilter(run_id=summary.run_id))
     keys = ("total_trades", "total_r", "all_expected_r", "max_drawdown_r", "sqn")
     return {
         "run_id": summary.run_id,
@@ -314,13 +316,13 @@ def metrics(
     """Totals over all trades; profit factor, E[R], win rate and its bound over the window too."""
     from transmission.journal import open_reader
     from transmission.journal.queries import TradeFilter
-    from transmission.services import performance
+    from transmission.services import Services
 
     with open_reader(db) as journal:
         run = journal.require_run(run)
         _say_which_run(journal, run)
-        figures = performance(
-            journal, TradeFilter(run_id=run), window=window, by=by.value if by else None
+        figures = Services(journal).performance(
+            TradeFilter(run_id=run), window=window, by=by.value if by else None
         )
     if as_json:
         print_json(figures)
@@ -358,7 +360,7 @@ def trades(
     """Trades in exit order."""
     from transmission.journal import open_reader
     from transmission.journal.queries import TradeFilter
-    from transmission.services import export_trades, records
+    from transmission.services import Services, records
 
     with open_reader(db) as journal:
         run = journal.require_run(run)
@@ -370,7 +372,7 @@ def trades(
             since=_day(since, "--since"),
             until=_day(until, "--until"),
         )
-        frame = export_trades(journal, f)
+        frame = Services(journal).trades.export(f)
     if format is ExportFormat.csv:
         text = frame.to_csv(index=False)
     else:
