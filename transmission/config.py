@@ -99,7 +99,7 @@ class DataConfig(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from transmission.market.loader import check_timezone
+        from transmission.market.calendar import check_timezone
 
         return check_timezone(value)
 

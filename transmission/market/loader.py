@@ -32,7 +32,13 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from pandas.tseries.api import guess_datetime_format
 
-from transmission.market.calendar import EXCHANGE_TZ, epoch_ns, to_exchange_time, trading_days_of
+from transmission.market.calendar import (
+    EXCHANGE_TZ,
+    check_timezone,
+    epoch_ns,
+    to_exchange_time,
+    trading_days_of,
+)
 from transmission.market.sanity import (
     interval_problem,
     maintenance_break_warning,
@@ -87,20 +93,6 @@ class LoadResult:
     source: str
     rows_read: int
     warnings: tuple[str, ...] = ()
-
-
-def check_timezone(name: str) -> str:
-    """`name` when it is an IANA time zone (America/Chicago, UTC), else a clear ValueError."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {name!r}: give an IANA name such as America/New_York, "
-            "America/Chicago or UTC"
-        ) from None
-    return name
 
 
 def load_bars(
