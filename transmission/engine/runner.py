@@ -187,8 +187,13 @@ def run_source(
     progress: Callable[[int], None] | None = None,
     store_bars: bool = True,
     snapshot_every_s: float | None = None,
+    run_id: str | None = None,
 ) -> RunSummary:
-    """Replay a whole source through the engine into the journal, resuming when interrupted."""
+    """Replay a whole source through the engine into the journal, resuming when interrupted.
+
+    `run_id`: the run's id when the caller knows more of its identity than the data and the
+    config (the research API adds the source of user strategies and features).
+    """
     started = time.perf_counter()
     if store_bars:
         journal.insert_bars(source.dataset, source.symbol, source.bars)
@@ -202,6 +207,7 @@ def run_source(
         params={"description": source.description},
         bus=bus,
         snapshot_every_s=snapshot_every_s,
+        run_id=run_id,
     )
     if run.status == "completed":
         if not rerun:
