@@ -13,7 +13,7 @@ import pandas as pd
 
 from transmission.config import EngineConfig
 from transmission.engine.feeds import BarSource
-from transmission.metrics import compute_metrics, drawdown_r, equity_curve_r, metrics_frame
+from transmission.metrics import compute_metrics, metrics_frame
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -71,17 +71,9 @@ class BacktestResult:
     @cached_property
     def equity(self) -> pd.DataFrame:
         """Equity after each trade, by exit time: cumulative R, its drawdown, cumulative $."""
-        trades = self.trades
-        index = pd.DatetimeIndex(trades["timestamp_exit"], name="ts")
-        return pd.DataFrame(
-            {
-                "equity_r": equity_curve_r(trades["result_r"]),
-                "drawdown_r": drawdown_r(trades["result_r"]),
-                # The same running sum, over dollars (net of costs).
-                "equity_usd": equity_curve_r(trades["pnl_usd"]),
-            },
-            index=index,
-        )
+        from transmission.charts.equity import equity_frame
+
+        return equity_frame(self.trades)
 
     @cached_property
     def blocked(self) -> pd.DataFrame:
