@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -176,7 +176,7 @@ def trade_traces(trades: pd.DataFrame) -> list[go.Scatter]:
     return traces
 
 
-def _segments(starts: Sequence[Any], ends: Sequence[Any]) -> list[Any]:
+def _segments(starts: Iterable[Any], ends: Iterable[Any]) -> list[Any]:
     """x (or y) of one line per pair, broken by None between them."""
     out: list[Any] = []
     for start, end in zip(list(starts), list(ends), strict=True):
