@@ -44,7 +44,8 @@ def backtest_figure(
     # Linked zoom: equity and drawdown follow the price axis; the histogram's axis is R.
     fig.update_xaxes(matches="x", row=2, col=1)
     fig.update_xaxes(matches="x", row=3, col=1)
-    fig.update_xaxes(rangeslider_visible=False, row=1, col=1)
+    fig.update_xaxes(rangeslider_visible=False, showticklabels=False, row=1, col=1)
+    fig.update_xaxes(showticklabels=False, row=2, col=1)
     fig.update_xaxes(title_text="result (R)", row=4, col=1)
     fig.update_layout(
         template=TEMPLATE,

@@ -290,10 +290,40 @@ class StrategySpec:
 
 
 def _source(obj: Any) -> str:
+    """What identifies a class's or function's code: its source when Python can find it, and
+    in any case its bytecode and constants (a class defined in a notebook cell has no source
+    file) and a class's attribute values, over its own classes in the MRO."""
+    parts = []
     try:
-        return inspect.getsource(obj)
+        parts.append(inspect.getsource(obj))
     except (OSError, TypeError):
-        return getattr(obj, "__qualname__", repr(obj))
+        parts.append(getattr(obj, "__qualname__", repr(obj)))
+    klasses = (
+        [k for k in obj.__mro__ if k not in (Strategy, object)] if isinstance(obj, type) else []
+    )
+    for klass in klasses:
+        for key, value in sorted(vars(klass).items()):
+            if key.startswith("__") and key != "__init__":
+                continue
+            parts.append(f"{key}={_code_text(value)}")
+    if not isinstance(obj, type):
+        parts.append(_code_text(obj))
+    return "\n".join(parts)
+
+
+def _code_text(value: Any) -> str:
+    func = getattr(value, "__func__", value)  # classmethod, staticmethod
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return repr(value) if not callable(value) else getattr(value, "__qualname__", "")
+    return _code_repr(code)
+
+
+def _code_repr(code: Any) -> str:
+    # Bytecode, names and constants (nested code too), not the file name or line numbers: the
+    # same cell run again is the same code.
+    consts = [_code_repr(c) if hasattr(c, "co_code") else repr(c) for c in code.co_consts]
+    return f"{code.co_code.hex()}|{code.co_names}|{consts}"
 
 
 def _factory(target: Any, name: str, bar_minutes: int) -> Callable[..., Any]:
