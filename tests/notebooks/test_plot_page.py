@@ -3,7 +3,7 @@
 A notebook that backtests the simulator and calls `result.plot()` (not as its last expression:
 `plot` displays wherever it is called) is served by Voila, the real command in its own process
 group; Playwright drives Debian's chromium, waits for plotly's nodes, takes a screenshot and
-checks that the candles, the equity curve and the histogram are there.
+checks that the candles, the equity curve and the histogram are there, one figure a call.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ PAGE_CELLS = [
     "result = tm.backtest(tm.simulate(3, 7), 'ema_cross', journal={journal!r})\n"
     "result.plot()\n"
     "print('plotted', result.run_id)",
+    "result.plot()",  # the last expression: shown once, not twice
 ]
 
 
@@ -76,7 +77,7 @@ def test_result_plot_renders_in_a_voila_page(tmp_path: Path) -> None:
                 page.wait_for_timeout(1000)  # let plotly finish its first draw
                 found = page.evaluate(
                     """() => ({
-                        plots: document.querySelectorAll('.plotly').length,
+                        plots: document.querySelectorAll('.js-plotly-plot').length,
                         svgs: document.querySelectorAll('.main-svg').length,
                         candles: document.querySelectorAll('.trace.boxes').length,
                         lines: document.querySelectorAll('.scatterlayer .trace').length,
@@ -94,7 +95,7 @@ def test_result_plot_renders_in_a_voila_page(tmp_path: Path) -> None:
             server.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-    assert found["plots"] >= 1 and found["svgs"] >= 1, found
+    assert found["plots"] == 2 and found["svgs"] >= 2, f"one figure a call: {found}"
     assert found["candles"] >= 1, f"no candlestick trace: {found}"
     assert found["lines"] >= 3 and found["bars"] >= 1, f"equity or histogram missing: {found}"
     assert "minute candles" in found["title"], found

@@ -96,17 +96,24 @@ class BacktestResult:
             **options,
         )
 
-    def plot(self, **options: Any) -> go.Figure:
-        """Show the interactive figure now (also when not the cell's last expression); returns it.
+    def plot(self, **options: Any) -> None:
+        """Show the interactive figure now, also when not the cell's last expression.
 
-        Options go to `transmission.charts.backtest_figure` (e.g. `max_candles`)."""
+        Returns nothing, so that a last expression does not show it twice; `figure()` gives the
+        figure itself (to save, change or show elsewhere). Options go to
+        `transmission.charts.backtest_figure` (e.g. `max_candles`). Outside IPython, the figure
+        opens with plotly's default renderer."""
         fig = self.figure(**options)
         try:
+            from IPython import get_ipython
             from IPython.display import display
-        except ImportError:  # not in IPython: the caller shows or saves the figure
-            return fig
+        except ImportError:  # pragma: no cover - IPython is a dependency of the notebooks
+            fig.show()
+            return
+        if get_ipython() is None:
+            fig.show()
+            return
         display(fig)
-        return fig
 
     def _strategies(self) -> str:
         names = sorted({n for n in self.spec.gearbox.values() if n})
