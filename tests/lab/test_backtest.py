@@ -15,6 +15,7 @@ from transmission.engine.feeds import BarSource
 from transmission.features.custom import FeatureParityError
 from transmission.journal import Journal
 from transmission.journal.queries import runs_frame
+from transmission.journal.store import JournalBusyError
 from transmission.lab import StrategySpec, engine_config, resolve, run_backtest
 
 TRADE_FIELDS = {
@@ -147,3 +148,10 @@ def test_run_backtest_writes_no_file(bars: BarSource, tmp_path: Path, monkeypatc
     result = run_backtest(bars, spec, engine_config(None, spec))
     assert result.journal_path is None and len(result.trades) > 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_journal_held_by_another_process_says_to_pass_another(
+    bars: BarSource, locked_journal: Path
+) -> None:
+    with pytest.raises(JournalBusyError, match="pass journal= another file"):
+        tm.backtest(bars, "ema_cross", journal=locked_journal)

@@ -26,6 +26,7 @@ from transmission.journal.queries import (
     risk_events_frame,
     signals_frame,
 )
+from transmission.journal.store import JournalBusyError
 from transmission.lab.data import as_source
 from transmission.lab.result import BacktestResult
 from transmission.lab.strategy import StrategySpec, resolve, user_traceback
@@ -131,7 +132,14 @@ def backtest(
         spec = resolve(strategy, params, base.gearbox)
         spec.install(base.timeframe_minutes)
         resolved = engine_config(base, spec)
-        with Journal(journal or default_journal()) as store:
+        path = journal or default_journal()
+        try:
+            store = Journal(path)
+        except JournalBusyError as exc:
+            raise JournalBusyError(
+                f"{exc}; another kernel or process is writing it: pass journal= another file"
+            ) from None
+        with store:
             return run_backtest(source, spec, resolved, journal=store)
     except Exception as exc:
         tb = user_traceback(exc)
