@@ -15,7 +15,9 @@ from transmission.charts import (
     equity_figure,
     price_figure,
     r_histogram_figure,
+    zooming,
 )
+from transmission.charts.style import local_time
 from transmission.lab import engine_config, resolve
 
 
@@ -69,3 +71,14 @@ def test_empty_trades_still_draw(result: Any) -> None:
 def test_a_figure_becomes_a_figure_widget_for_live_updates(result: Any) -> None:
     widget = go.FigureWidget(price_figure(result.bars, result.trades))
     assert len(widget.data) > 0
+
+
+def test_zoomed_into_a_day_the_widget_redraws_shorter_candles() -> None:
+    bars = tm.simulate(60, 1).bars
+    widget = zooming(price_figure(bars, vwap=False), bars)
+    opened = next(trace for trace in widget.data if trace.type == "candlestick")
+    assert opened.name != "1-min candles"
+    day = local_time(bars["ts"]).iloc[[3000, 3400]].tolist()
+    widget.layout.xaxis.range = day  # what a zoom in the browser sets
+    zoomed = next(trace for trace in widget.data if trace.type == "candlestick")
+    assert zoomed.name == "1-min candles" and len(zoomed.x) == 401

@@ -9,6 +9,7 @@ JupyterLab renderer ships with the package. The reports keep matplotlib (static 
 from transmission.charts.backtest import backtest_figure
 from transmission.charts.candles import candle_minutes, candles, price_figure
 from transmission.charts.equity import equity_figure, equity_frame, r_histogram_figure
+from transmission.charts.zoom import visible_candles, zooming
 
 __all__ = [
     "backtest_figure",
@@ -18,4 +19,6 @@ __all__ = [
     "equity_frame",
     "price_figure",
     "r_histogram_figure",
+    "visible_candles",
+    "zooming",
 ]

@@ -115,6 +115,13 @@ class BacktestResult:
             return
         display(fig)
 
+    def widget(self, **options: Any) -> Any:
+        """The figure as a live `go.FigureWidget` whose candles follow the zoom (a long run
+        opens on long candles; zoomed into a day, it shows short ones)."""
+        from transmission.charts import zooming
+
+        return zooming(self.figure(**options), self.bars, options.get("max_candles", 2500))
+
     def _strategies(self) -> str:
         names = sorted({n for n in self.spec.gearbox.values() if n})
         return ", ".join(names) or "no strategy"
