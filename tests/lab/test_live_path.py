@@ -7,10 +7,10 @@ from typing import Any
 
 import tests.lab.user_code as user_code
 import transmission as tm
+from transmission.engine.build import build_orchestrator
 from transmission.engine.bus import EventBus
 from transmission.engine.events import TradeExecution
 from transmission.engine.feeds import replay
-from transmission.engine.orchestrator import Orchestrator
 from transmission.lab import engine_config, resolve
 
 
@@ -25,7 +25,7 @@ def test_the_live_path_trades_a_user_feature_as_the_replay_does() -> None:
     bus = EventBus()
     exits: list[Any] = []
     bus.subscribe(lambda e: exits.append(e) if isinstance(e, TradeExecution) else None)
-    live = Orchestrator(config, run_id="live-test", bus=bus)
+    live = build_orchestrator(config, run_id="live-test", bus=bus)
     for bar in replay(bars.bars):  # one bar at a time, features updated incrementally
         live.on_bar(*bar)
     closed = [e for e in exits if e.action == "exit"]

@@ -248,12 +248,12 @@ class DrivenStrategy:
 
 
 def _register(cls: type[DrivenStrategy]) -> None:
-    # Until the registry replaces a re-registered class itself (the architecture issue).
-    registry._REGISTRY[cls.name] = cls
+    # The same module and qualified name again (a cell run again) replaces the first.
+    registry.register_strategy(cls)
 
 
 def _registered(name: str) -> Any:
-    return registry._REGISTRY[name]
+    return registry._REGISTRY.get(name)  # the registry has no public lookup of a class
 
 
 def _is_parity(exc: BaseException) -> bool:
