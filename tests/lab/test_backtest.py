@@ -155,3 +155,11 @@ def test_a_journal_held_by_another_process_says_to_pass_another(
 ) -> None:
     with pytest.raises(JournalBusyError, match="pass journal= another file"):
         tm.backtest(bars, "ema_cross", journal=locked_journal)
+
+
+def test_a_registered_class_given_itself_runs_as_by_its_name(bars: BarSource) -> None:
+    from transmission.strategies.ema_cross import EmaCross
+
+    by_class = tm.backtest(bars, EmaCross, journal=":memory:")
+    by_name = tm.backtest(bars, "ema_cross", journal=":memory:")
+    assert by_class.spec.user == {} and by_class.run_id == by_name.run_id

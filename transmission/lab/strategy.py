@@ -428,6 +428,8 @@ def _one(target: Any, user: dict[str, Any]) -> str | None:
             "tm.Strategy)"
         )
     name = strategy_name(target)
+    if target is _registered(name):
+        return name  # a registered class given as itself: no wrapper needed
     user[name] = target
     return name
 
