@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from transmission.plots import LOSS, REGIME_COLOURS, WIN, regime_label
+from transmission.palette import LOSS, REGIME_COLOURS, WIN, regime_label
 
 __all__ = ["LOSS", "REGIME_COLOURS", "WIN", "local_time", "regime_label"]
 

@@ -5,12 +5,13 @@ A `Feature` is given once, in two forms, as the built-in features are:
 - `batch(bars, **params)`: every signal bar at once; `bars` is a DataFrame of signal bars (`ts`,
   `open`, `high`, `low`, `close`, `volume`, `in_rth`); returns a Series (one column, named after
   the feature unless it has a name), a DataFrame (its columns) or a 1-D array;
-- `incremental(**params)`: an object whose `update(bar)` takes one closed signal bar (a
-  `BarView`) and returns that bar's value (a float, a tuple in column order, or a dict).
+- `incremental(**params)`: an object whose `update(bar)` takes one closed signal bar (the
+  strategies' `BarView`) and returns that bar's value (a float, a tuple in column order, or a dict).
 
-`check_feature` runs both over the same bars and refuses a feature whose forms disagree, naming
-the first bar where they differ; the engine makes the same check on first use in a run
-(`ParityCheck`), so a user's indicator cannot drift between research and live trading.
+`ParityCheck` holds the incremental form to the batch one bar by bar and refuses a feature whose
+forms disagree, naming the first bar where they differ: `tm.check_feature` runs it over the
+bars given, the engine on a feature's first use in each run, so a user's indicator cannot drift
+between research and live trading.
 """
 
 from __future__ import annotations
@@ -22,10 +23,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from transmission.strategies.base import BarView
-
-MINUTE_NS = 60_000_000_000
-DAY_MINUTES = 1440
 # What "the same number" means between the two forms: float sums in another order differ in
 # the last few bits, a real disagreement by far more.
 RTOL = 1e-9
@@ -128,26 +125,6 @@ def signal_frame(arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame(frame)
 
 
-def bar_views(arrays: Mapping[str, np.ndarray], bar_minutes: int) -> list[BarView]:
-    """The incremental form's input: a BarView per signal bar, as the orchestrator makes them."""
-    ts = np.asarray(arrays["ts_ns"], dtype=np.int64)
-    end = ts + bar_minutes * MINUTE_NS
-    local = pd.DatetimeIndex(ts.view("datetime64[ns]")).tz_localize("UTC")
-    local = local.tz_convert("America/New_York")
-    end_minute = (local.hour * 60 + local.minute + bar_minutes) % DAY_MINUTES
-    columns = [arrays[k] for k in ("open", "high", "low", "close", "volume", "in_rth")]
-    return [
-        BarView(t, e, o, h, lo, c, v, bool(r), m)
-        for t, e, o, h, lo, c, v, r, m in zip(
-            ts.tolist(),
-            end.tolist(),
-            *(np.asarray(c).tolist() for c in columns),
-            np.asarray(end_minute).tolist(),
-            strict=True,
-        )
-    ]
-
-
 # -- parity -------------------------------------------------------------------------------------
 
 
@@ -160,7 +137,7 @@ class ParityCheck:
         self.batch = batch
         self.tracker = feature.start()
 
-    def step(self, i: int, bar: BarView) -> tuple[float, ...]:
+    def step(self, i: int, bar: Any) -> tuple[float, ...]:
         """The incremental value of bar `i`; raises FeatureParityError where it differs."""
         got = values_of(self.feature.name, self.tracker.update(bar), self.columns)
         for column, value in zip(self.columns, got, strict=True):
@@ -179,7 +156,7 @@ def _same(a: float, b: float) -> bool:
 
 
 def _disagreement(
-    feature: Feature, column: str, i: int, bar: BarView, batch: float, incremental: float
+    feature: Feature, column: str, i: int, bar: Any, batch: float, incremental: float
 ) -> str:
     when = pd.Timestamp(bar.ts_ns, tz="UTC").tz_convert("America/New_York")
     return (
@@ -187,23 +164,3 @@ def _disagreement(
         f"form first at signal bar {i} ({when:%Y-%m-%d %H:%M} ET), column {column!r}: "
         f"batch {batch!r}, incremental {incremental!r}"
     )
-
-
-def check_arrays(
-    feature: Feature, arrays: Mapping[str, np.ndarray], bar_minutes: int = 5
-) -> dict[str, np.ndarray]:
-    """Both forms over the signal bars in `arrays`; their (batch) columns when they agree."""
-    batch = feature.compute(signal_frame(arrays))
-    check = ParityCheck(feature, batch)
-    for i, bar in enumerate(bar_views(arrays, bar_minutes)):
-        check.step(i, bar)
-    return batch
-
-
-def check_signal_bars(feature: Feature, bars: pd.DataFrame, bar_minutes: int = 5) -> pd.DataFrame:
-    """`check_arrays` on a signal-bar frame (annotated: `ts`, OHLCV, `in_rth`)."""
-    ts = bars["ts"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
-    arrays = {"ts_ns": ts.view(np.int64)}
-    for key in ("open", "high", "low", "close", "volume", "in_rth"):
-        arrays[key] = bars[key].to_numpy()
-    return pd.DataFrame(check_arrays(feature, arrays, bar_minutes), index=bars.index)

@@ -30,7 +30,7 @@ from transmission.journal.store import JournalBusyError
 from transmission.lab.data import as_source
 from transmission.lab.result import BacktestResult
 from transmission.lab.strategy import StrategySpec, resolve, user_traceback
-from transmission.services import export_trades
+from transmission.services import Trades
 
 JOURNAL_ENV = "TRANSMISSION_RESEARCH_JOURNAL"
 
@@ -83,7 +83,7 @@ def run_backtest(
     target = Journal(":memory:") if journal is None else journal
     try:
         summary = run_source(target, source, config, rerun=True, run_id=run_id, store_bars=not own)
-        trades = export_trades(target, TradeFilter(run_id=summary.run_id))
+        trades = Trades(target).export(TradeFilter(run_id=summary.run_id))
         signals = signals_frame(target, summary.run_id)
         regimes = regime_changes_frame(target, summary.run_id)
         risk = risk_events_frame(target, summary.run_id)

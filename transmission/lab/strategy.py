@@ -21,13 +21,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from transmission.features.custom import (
-    Feature,
-    ParityCheck,
-    bar_views,
-    signal_frame,
-    values_of,
-)
+from transmission.features.custom import Feature, ParityCheck, signal_frame, values_of
+from transmission.lab.features import bar_views
 from transmission.regime import REGIMES
 from transmission.strategies import registry
 from transmission.strategies.base import LONG, SHORT, BarView, Signal
