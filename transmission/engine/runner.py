@@ -192,14 +192,19 @@ def run_source(
     progress: Callable[[int], None] | None = None,
     store_bars: bool = True,
     snapshot_every_s: float | None = None,
+    run_id: str | None = None,
 ) -> RunSummary:
-    """Replay a whole source through the engine into the journal, resuming when interrupted."""
+    """Replay a whole source through the engine into the journal, resuming when interrupted.
+
+    `run_id`: the run's id when the caller knows more of its identity than the data and the
+    config (the research API adds the source of user strategies and features).
+    """
     started = time.perf_counter()
     if store_bars:
         journal.insert_bars(source.dataset, source.symbol, source.bars)
         journal.insert_quarantine(source.dataset, source.symbol, source.quarantined)
 
-    def make_run(run_id: str | None = None) -> EngineRun:
+    def make_run(run_id: str | None) -> EngineRun:
         return EngineRun(
             journal,
             config,
@@ -212,7 +217,7 @@ def run_source(
             snapshot_every_s=snapshot_every_s,
         )
 
-    run = make_run()
+    run = make_run(run_id)
     if run.status == "completed":
         if not rerun:
             return RunSummary(run.run_id, "already completed", 0, None, 0.0)
