@@ -12,6 +12,7 @@ same code.
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -124,7 +125,9 @@ class Orchestrator:
 
     # -- replays of a known history ------------------------------------------------------------
 
-    def prepare_replay(self, bars: pd.DataFrame) -> None:
+    def prepare_replay(
+        self, bars: pd.DataFrame, feature_cache: MutableMapping[Hashable, Any] | None = None
+    ) -> None:
         """Compute the features and market regimes of every signal bar of `bars` at once.
 
         For backtests: `on_bar` then takes each signal bar's features, market regime and
@@ -132,6 +135,9 @@ class Orchestrator:
         steps over the bars on which nothing can happen. The numbers are the same (the batch and
         incremental parity tests); the per-bar cost is not. Feed exactly these bars, in order,
         from the first (a resumed run replays its history through `on_bar` too).
+
+        `feature_cache`: for replays of these same bars under several configs (a sweep), the
+        feature arrays by feature configuration, filled here on first use and read after.
         """
         if self.bars_processed or self.last_bar_ns is not None:
             raise RuntimeError("prepare_replay must come before the first bar")
@@ -174,7 +180,11 @@ class Orchestrator:
         if self._rules:
             window = in_window(regime, start + self._timeframe_ns, rth_open, rth_close)
         del rth_open, rth_close, of_signal  # a million bars: 8 MB an array, before the features
-        features = BatchFeatures(signal, feature_config, minutes, only=only)
+        key = (feature_config, minutes, None if only is None else frozenset(only))
+        cached = None if feature_cache is None else feature_cache.get(key)
+        features = BatchFeatures(signal, feature_config, minutes, only=only, values=cached)
+        if feature_cache is not None and cached is None:
+            feature_cache[key] = dict(features.values)
         self.features = features
         # Each input and column goes once nothing reads it, and none is made before it is
         # needed: on a million bars, 8 MB an array, and the features are the peak.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,8 +187,12 @@ def run_source(
     progress: Callable[[int], None] | None = None,
     store_bars: bool = True,
     snapshot_every_s: float | None = None,
+    feature_cache: MutableMapping[Hashable, Any] | None = None,
 ) -> RunSummary:
-    """Replay a whole source through the engine into the journal, resuming when interrupted."""
+    """Replay a whole source through the engine into the journal, resuming when interrupted.
+
+    `feature_cache`: see `Orchestrator.prepare_replay` (sweeps reuse features across points).
+    """
     started = time.perf_counter()
     if store_bars:
         journal.insert_bars(source.dataset, source.symbol, source.bars)
@@ -209,7 +213,7 @@ def run_source(
         journal.delete_run(run.run_id)
     # The whole history is known: features, regimes and signals in batch, not bar by bar, and
     # the bars on which nothing can happen stepped over.
-    run.orchestrator.prepare_replay(source.bars)
+    run.orchestrator.prepare_replay(source.bars, feature_cache)
     after = run.start(replay(source.bars))
     processed = run.replay_prepared(progress)
     run.finish(quarantined=len(source.quarantined))
