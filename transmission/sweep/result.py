@@ -121,7 +121,9 @@ class SweepResult:
             "expected_max_sharpe": _none(dsr.expected_max_sharpe),
             "dsr": _none(dsr.dsr),
         }
-        count = partitions or min(MAX_PARTITIONS, len(self.days) - len(self.days) % 2)
+        # At least two days a partition: a Sharpe ratio of one day is undefined.
+        half = len(self.days) // 2
+        count = partitions or min(MAX_PARTITIONS, half - half % 2)
         out["pbo"] = out["pbo_partitions"] = None
         if len(self) >= 2 and count >= 2:
             out["pbo"] = probability_of_backtest_overfitting(matrix, count).pbo
