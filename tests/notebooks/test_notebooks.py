@@ -18,7 +18,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 SANITIZE = NOTEBOOKS / "nbval_sanitize.cfg"
-NAMES = ["01_research_backtest.ipynb", "02_regime_lab.ipynb", "03_live_monitor.ipynb"]
+NAMES = [
+    "01_research_backtest.ipynb",
+    "02_regime_lab.ipynb",
+    "03_live_monitor.ipynb",
+    "04_optimization.ipynb",
+]
 
 
 def nbval(notebook: Path, **env: str) -> subprocess.CompletedProcess[str]:
