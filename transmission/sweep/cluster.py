@@ -41,7 +41,6 @@ def get_client(client: Any = None, *, workers: int | None = None) -> Any:
         known = _local.get(address)
         if known is None or known.status != "running":
             known = _local[address] = Client(address, timeout="10s")
-            _announce(known)
         return known
     count = workers or machine_workers()
     key = f"local:{count}"
@@ -55,12 +54,38 @@ def get_client(client: Any = None, *, workers: int | None = None) -> Any:
             silence_logs=logging.ERROR,
         )
         known = _local[key] = Client(cluster)
-        _announce(known)
     return known
 
 
-def _announce(client: Any) -> None:
-    print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
+_announced: set[int] = set()
+
+
+def announce(client: Any) -> None:
+    """Print the cluster's dashboard link, once per client."""
+    if id(client) not in _announced:
+        _announced.add(id(client))
+        print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
+
+
+def share(client: Any, data: Any) -> Any:
+    """`data` on every worker, once (a future that tasks take in its place)."""
+    return client.scatter(data, broadcast=True, hash=False)
+
+
+def _homes(workers: list[str], groups: list[str]) -> list[list[str] | None]:
+    """A worker for each task: whole groups to the least loaded worker, biggest group first."""
+    if len(workers) < 2:
+        return [None] * len(groups)
+    sizes: dict[str, int] = {}
+    for group in groups:
+        sizes[group] = sizes.get(group, 0) + 1
+    load = dict.fromkeys(workers, 0)
+    home: dict[str, str] = {}
+    for group in sorted(sizes, key=lambda g: -sizes[g]):
+        worker = min(load, key=lambda w: load[w])
+        home[group] = worker
+        load[worker] += sizes[group]
+    return [[home[group]] for group in groups]
 
 
 @atexit.register
@@ -81,24 +106,34 @@ def run_all(
     function: Callable[..., Any],
     shared: Any,
     tasks: list[tuple[str, tuple[Any, ...]]],
+    groups: list[str] | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """Yield (key, result) as each task `function(shared, *args)` completes on the cluster.
 
-    `shared` (the bars) goes to every worker once (`scatter(broadcast=True)`), not with each
-    task. A task whose worker dies is rescheduled by Dask; one that raises is retried.
+    `shared` (the bars, or a future of them from `share`) goes to every worker once
+    (`scatter(broadcast=True)`), not with each task. Tasks of one group (one feature
+    configuration) prefer one worker, which then computes the group's features once; the
+    preference is loose, so an idle worker steals and a dead worker's tasks go elsewhere
+    (Dask reschedules them); a task that raises is retried.
     """
-    from distributed import as_completed
+    from distributed import Future, as_completed
 
     if not tasks:
         return
-    handle = client.scatter(shared, broadcast=True, hash=False)
+    owned = not isinstance(shared, Future)
+    handle = share(client, shared) if owned else shared
+    homes = _homes(list(client.scheduler_info()["workers"]), groups or [k for k, _ in tasks])
     futures = {
-        client.submit(function, handle, *args, key=key, retries=RETRIES, pure=False): key
-        for key, args in tasks
-    }
+        client.submit(
+            function, handle, *args, key=key, retries=RETRIES, pure=False,
+            workers=home, allow_other_workers=True,
+        ): key
+        for (key, args), home in zip(tasks, homes, strict=True)
+    }  # fmt: skip
     try:
         for future in as_completed(futures):
             yield futures[future], future.result()
     finally:
         client.cancel(list(futures))
-        client.cancel([handle])
+        if owned:
+            client.cancel([handle])

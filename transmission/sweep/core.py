@@ -18,7 +18,7 @@ from transmission.engine.feeds import BarSource
 from transmission.journal import Journal
 from transmission.overfitting import sharpe_ratio
 from transmission.sweep import store
-from transmission.sweep.cluster import get_client, run_all
+from transmission.sweep.cluster import announce, get_client, run_all
 from transmission.sweep.data import as_source, content_key, trading_days
 from transmission.sweep.grid import Constraint, expand
 from transmission.sweep.point import run_point, window_of
@@ -80,9 +80,10 @@ def run_sweep(
     journal: str | Path | None,
     progress: Progress,
     kind: str = "sweep",
+    shared: Any = None,
 ) -> SweepResult:
     """The driver: the points not yet journalled go to the cluster; every row is journalled by
-    this process alone as it arrives."""
+    this process alone as it arrives. `shared`: the source already on the workers (`share`)."""
     for point in points:
         spec.config_for(point)  # a bad name or value fails here, before any work
     column, _ = objective_column(objective)
@@ -118,7 +119,11 @@ def run_sweep(
             }
             # Points of one feature configuration next to each other: a worker reuses them.
             todo.sort(key=lambda task: spec.feature_key(task[1][1]))
-            for key, row in run_all(get_client(client), run_point, source, todo):
+            groups = [spec.feature_key(task[1][1]) for task in todo]
+            cluster = get_client(client)
+            announce(cluster)
+            tasks = run_all(cluster, run_point, source if shared is None else shared, todo, groups)
+            for key, row in tasks:
                 seq, pid, point = by_key[key]
                 store.save_result(db, sweep_id, pid, seq, point, _json_row(row))
                 done[pid] = _json_row(row)

@@ -13,6 +13,7 @@ import pandas as pd
 from transmission.config import EngineConfig
 from transmission.engine.feeds import BarSource
 from transmission.metrics import PerformanceMetrics, compute_metrics
+from transmission.sweep.cluster import get_client, share
 from transmission.sweep.core import Progress, run_sweep
 from transmission.sweep.data import as_source, day_bounds
 from transmission.sweep.grid import Constraint, expand
@@ -116,11 +117,14 @@ def walk_forward(
             f"{test_days}-day test window"
         )
     column, _ = objective_column(objective)
+    cluster = get_client(client)
+    shared = share(cluster, source)  # the bars go to the workers once for every window
     rows, trades = [], []
     for number, test_at in enumerate(range(train_days, len(days) - test_days + 1, test_days)):
         train = days[0 if anchored else test_at - train_days : test_at]
         test = days[test_at : test_at + test_days]
-        common = {"objective": objective, "client": client, "seed": seed, "journal": journal}
+        common = {"objective": objective, "client": cluster, "seed": seed, "journal": journal,
+                  "shared": shared}  # fmt: skip
         insample = run_sweep(
             source, spec.with_window(_window(bounds, train)), points,
             progress=progress, kind="walk_forward_is", **common,
@@ -156,6 +160,7 @@ def walk_forward(
                 "oos_total_r": float(oos["total_r"]),
             }
         )
+    cluster.cancel([shared])
     oos_trades = pd.concat(trades, ignore_index=True).sort_values("timestamp_exit", kind="stable")
     oos_trades = oos_trades.reset_index(drop=True)
     metrics = compute_metrics(oos_trades["result_r"].to_numpy(np.float64))
