@@ -41,6 +41,10 @@ def test_sweep_on_a_local_cluster_journals_every_point_and_is_not_recomputed(
     assert 0 <= stats["dsr"] <= 1 and stats["trials"] == 6
     figure = result.heatmap("ema_fast", "stop_atr")
     assert figure.data[0].z.shape == (3, 2)
+    assert "deflated Sharpe" in result._repr_html_()
+    # Six points, two feature configurations, two workers: features computed at most once a
+    # configuration a worker (one a configuration when each group stays on its worker).
+    assert 2 <= result.frame["features_computed"].sum() <= 4
     again = sweep(bars, "ema_cross", GRID, **kwargs)
     assert again.recomputed == 0
     assert again.frame.drop(columns=["elapsed_s", "features_computed"]).equals(
