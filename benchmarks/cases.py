@@ -142,7 +142,7 @@ def backtesting_optimize(bars: int | None) -> Figures:
     result = backtesting_py.optimize(data, SWEEP_GRID)
     seconds = time.perf_counter() - started
     return {
-        "value": result["points"] / seconds,
+        "value": result["points"] / seconds * 60,
         "seconds": seconds,
         "cpu_seconds": time.process_time() - cpu,
         "points": result["points"],
@@ -182,7 +182,7 @@ def transmission_sweep(bars: int | None, workers: int = 2) -> Figures:
             swept = time.perf_counter()
         seconds = time.perf_counter() - started
     return {
-        "value": len(result) / seconds,
+        "value": len(result) / seconds * 60,
         "seconds": seconds,
         "cluster_start_s": ready - started,
         "sweep_s": swept - ready,

@@ -126,7 +126,7 @@ def run_all(
     futures = {
         client.submit(
             function, handle, *args, key=key, retries=RETRIES, pure=False,
-            workers=home, allow_other_workers=True,
+            **({} if home is None else {"workers": home, "allow_other_workers": True}),
         ): key
         for (key, args), home in zip(tasks, homes, strict=True)
     }  # fmt: skip
