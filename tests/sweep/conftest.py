@@ -97,6 +97,9 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, P
         wait_for_workers(address, 1)
         yield address, scheduler_file
     finally:
+        from transmission.sweep.cluster import close_clients
+
+        close_clients()  # before the scheduler goes: no client left trying to reconnect
         for child in (worker, process):
             if child is not None:
                 child.terminate()

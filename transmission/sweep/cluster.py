@@ -89,7 +89,8 @@ def _homes(workers: list[str], groups: list[str]) -> list[list[str] | None]:
 
 
 @atexit.register
-def _close_local() -> None:
+def close_clients() -> None:
+    """Close the clients (and LocalClusters) this module made."""
     for client in list(_local.values()):
         cluster = getattr(client, "cluster", None)
         try:
