@@ -49,11 +49,12 @@ class WalkForwardResult:
     @property
     def degradation(self) -> dict[str, float | None]:
         """In-sample vs out-of-sample objective: the means, their difference and the ratio
-        (walk-forward efficiency, OOS / IS)."""
+        (walk-forward efficiency, OOS / IS; None unless the in-sample mean is positive)."""
         is_mean = _mean(self.windows["is_objective"])
         oos_mean = _mean(self.windows["oos_objective"])
         ratio = None
-        if is_mean is not None and oos_mean is not None and is_mean != 0:
+        # Walk-forward efficiency means something only for a positive in-sample objective.
+        if is_mean is not None and oos_mean is not None and is_mean > 0:
             ratio = oos_mean / is_mean
         difference = None if is_mean is None or oos_mean is None else oos_mean - is_mean
         return {"is_mean": is_mean, "oos_mean": oos_mean, "difference": difference,
