@@ -1,14 +1,51 @@
-"""transmission."""
+"""transmission: an intraday futures engine that changes gear with the market regime.
 
-from typing import Any
+The public contracts are imported on first use, so `import transmission` stays fast.
+"""
 
-_LAZY = {"sweep": "transmission.sweep", "walk_forward": "transmission.sweep"}
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from transmission.risk.rules import Decision, Rule, register_rule
+    from transmission.strategies import BarView, Signal, Strategy, register_strategy
+    from transmission.sweep import sweep, walk_forward
+
+_PUBLIC = {
+    "Strategy": "transmission.strategies",
+    "Signal": "transmission.strategies",
+    "BarView": "transmission.strategies",
+    "register_strategy": "transmission.strategies",
+    "Rule": "transmission.risk.rules",
+    "Decision": "transmission.risk.rules",
+    "register_rule": "transmission.risk.rules",
+    "sweep": "transmission.sweep",
+    "walk_forward": "transmission.sweep",
+}
+
+__all__ = [
+    "BarView",
+    "Decision",
+    "Rule",
+    "Signal",
+    "Strategy",
+    "register_rule",
+    "register_strategy",
+    "sweep",
+    "walk_forward",
+]
 
 
 def __getattr__(name: str) -> Any:
-    # Imported on first use: `import transmission` stays light for the CLI and the engine.
-    if name in _LAZY:
-        import importlib
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'transmission' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'transmission' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))
