@@ -17,9 +17,9 @@ from transmission.api.cache import ResponseCache
 from transmission.api.security import RateLimiter
 from transmission.api.ws.manager import ConnectionManager
 from transmission.config import load_config
-from transmission.engine.build import build_live_engine
 from transmission.engine.feeds import from_file, from_simulator
 from transmission.engine.live import LiveEngine
+from transmission.engine.live_factory import build_live_engine
 from transmission.journal import Journal, open_reader
 from transmission.services import Services
 from transmission.settings import Settings, SettingsError

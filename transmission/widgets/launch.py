@@ -21,8 +21,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from transmission.config import load_config
-from transmission.engine.build import build_live_engine
 from transmission.engine.live import LiveEngine
+from transmission.engine.live_factory import build_live_engine
 from transmission.journal import Journal, JournalBusyError
 from transmission.services import Services
 from transmission.settings import load_settings
