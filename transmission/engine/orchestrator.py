@@ -12,6 +12,7 @@ entry point for data, so replay, paced replay and live feeds run the same code.
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable, MutableMapping
 from typing import Any
 
 import pandas as pd
@@ -83,13 +84,16 @@ class Orchestrator:
 
     # -- replays of a known history ------------------------------------------------------------
 
-    def prepare_replay(self, bars: pd.DataFrame) -> None:
+    def prepare_replay(
+        self, bars: pd.DataFrame, feature_cache: MutableMapping[Hashable, Any] | None = None
+    ) -> None:
         """Compute the features, regimes and signals of every signal bar of `bars` at once
         (`ReplayPipeline`), so `fast_forward` can step over the bars on which nothing happens.
-        Feed exactly these bars, in order, from the first."""
+        Feed exactly these bars, in order, from the first. `feature_cache`: see
+        `ReplayPipeline.prepare` (a sweep reuses features across its points)."""
         if self.bars_processed or self.last_bar_ns is not None:
             raise RuntimeError("prepare_replay must come before the first bar")
-        self.pipeline = self.replay = self._prepare_replay(bars)
+        self.pipeline = self.replay = self._prepare_replay(bars, feature_cache=feature_cache)
 
     @property
     def cursor(self) -> int:

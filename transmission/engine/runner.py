@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,11 +193,13 @@ def run_source(
     store_bars: bool = True,
     snapshot_every_s: float | None = None,
     run_id: str | None = None,
+    feature_cache: MutableMapping[Hashable, Any] | None = None,
 ) -> RunSummary:
     """Replay a whole source through the engine into the journal, resuming when interrupted.
 
     `run_id`: the run's id when the caller knows more of its identity than the data and the
     config (the research API adds the source of user strategies and features).
+    `feature_cache`: see `Orchestrator.prepare_replay` (sweeps reuse features across points).
     """
     started = time.perf_counter()
     if store_bars:
@@ -224,7 +226,7 @@ def run_source(
         run = make_run(journal.rerun_id(run.run_id))  # the completed run stays as it was
     # The whole history is known: features, regimes and signals in batch, not bar by bar, and
     # the bars on which nothing can happen stepped over.
-    run.orchestrator.prepare_replay(source.bars)
+    run.orchestrator.prepare_replay(source.bars, feature_cache)
     after = run.start(replay(source.bars))
     processed = run.replay_prepared(progress)
     run.finish(quarantined=len(source.quarantined))

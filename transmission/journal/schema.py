@@ -114,6 +114,29 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TIMESTAMPTZ NOT NULL
     );
     """,
+    # 2: sweeps and their points (tm.sweep, tm.walk_forward): a killed sweep resumes from here.
+    """
+    CREATE TABLE sweeps (
+        sweep_id VARCHAR PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        dataset VARCHAR NOT NULL,
+        strategy VARCHAR,
+        spec JSON NOT NULL,
+        points BIGINT NOT NULL,
+        status VARCHAR NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ
+    );
+    CREATE TABLE sweep_results (
+        sweep_id VARCHAR NOT NULL,
+        point_id VARCHAR NOT NULL,
+        seq BIGINT NOT NULL,
+        params JSON NOT NULL,
+        row JSON NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (sweep_id, point_id)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
