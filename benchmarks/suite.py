@@ -73,7 +73,9 @@ def specs() -> list[Spec]:
     """Every benchmark, in the order the table shows them."""
     one_m = {"bars": MILLION}
     quick_bars = {"bars": 60_000}
-    ratio = Target("ratio", 1.5)
+    # The issue's targets (issue 15, item 8): 2.5x the peer on 1M bars, at no more memory; at
+    # least its speed on the sample, where start-up costs weigh most (walk-forward windows).
+    ratio = Target("ratio", 2.5)
     return [
         Spec("numpy floor: EMA/ATR features", "engine", "numpy_floor", one_m, "bars/s",
              quick_args=quick_bars, note="EMA(20), EMA(50), ATR(14) over the bars, nothing else"),
@@ -81,7 +83,7 @@ def specs() -> list[Spec]:
              "bars/s"),
         Spec("transmission EMA cross, sample", "engine", "transmission_replay",
              {"bars": None, "config": "ema_cross"}, "bars/s",
-             baseline="backtesting.py 0.6.6, sample"),
+             baseline="backtesting.py 0.6.6, sample", targets=(Target("ratio", 1.0),)),
         Spec("transmission default, sample", "engine", "transmission_replay",
              {"bars": None, "config": "default"}, "bars/s",
              baseline="backtesting.py 0.6.6, sample"),
