@@ -255,17 +255,24 @@ def test_cors_allows_only_the_configured_origins(journal_only: Server, server: S
     assert "access-control-allow-origin" not in default.headers  # default: no origins
 
 
-def test_a_server_bound_beyond_loopback_needs_the_token_everywhere(
+def test_a_server_bound_beyond_loopback_needs_the_token_everywhere_but_the_docs(
     backtest_journal: BacktestJournal,
 ):
     settings = Settings(db=backtest_journal.copy, feed="none", host="0.0.0.0", api_token=TOKEN)
     # Served on 127.0.0.1 all the same: the test sends no traffic off this machine.
     with serving(create_app(settings), free_port()) as running, running.client() as http:
-        bare = [http.get(p).status_code for p in ("/api/trades", "/docs", "/openapi.json")]
+        bare = [http.get(p).status_code for p in ("/api/trades", "/api/metrics", "/api")]
+        docs = [http.get(p).status_code for p in ("/docs", "/redoc", "/openapi.json")]
         with_header = http.get("/api/trades", headers=running.auth)
-        with_query = http.get("/docs", params={"token": TOKEN})
-    assert bare == [401, 401, 401]
-    assert with_header.status_code == 200 and with_query.status_code == 200
+        # The query parameter works wherever the header does (it was 422 on these two).
+        with_query = [
+            http.get(p, params={"token": TOKEN}).status_code
+            for p in ("/api/trades", "/api/metrics", "/api/system/status", "/api")
+        ]
+        wrong = http.get("/api/trades", params={"token": "nope"})
+    assert bare == [401, 401, 401] and wrong.status_code == 401
+    assert docs == [200, 200, 200]
+    assert with_header.status_code == 200 and with_query == [200, 200, 200, 200]
 
 
 def test_the_server_refuses_a_public_address_without_a_token(tmp_path):

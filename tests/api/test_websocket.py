@@ -24,7 +24,7 @@ import httpx
 import pytest
 from starlette.websockets import WebSocketState
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.api.conftest import TOKEN, BacktestJournal, Server, free_port, serving
 from transmission.api.frames import FRAMES
@@ -134,6 +134,9 @@ async def next_of(ws: ClientConnection, kind: str) -> dict:
         ('{"type": "subscribe"}', "unknown message type 'subscribe'"),
         (b"\x00\x01", "binary messages are not supported"),
         (json.dumps({"type": "ping", "data": "x" * 5000}), "message too large"),
+        # 4 kB of brackets: the parser's recursion limit, which dropped the connection before.
+        ("[" * 2000 + "]" * 2000, "nested too deeply"),
+        ('{"type": "ping", "data": ' + "[" * 1500 + "]" * 1500 + "}", "nested too deeply"),
     ],
 )
 def test_websocket_malformed_message_gets_an_error_and_the_connection_lives(
@@ -150,6 +153,27 @@ def test_websocket_malformed_message_gets_an_error_and_the_connection_lives(
     error, pong = asyncio.run(scenario())
     assert says in error["data"]["message"]
     assert pong["type"] == "pong"
+
+
+@pytest.mark.parametrize("uvicorn_limit", [True, False])
+def test_websocket_message_over_64_kib_closes_the_connection_with_1009(
+    backtest_journal: BacktestJournal, uvicorn_limit: bool
+):
+    """With `UVICORN_OPTIONS` uvicorn closes it as it reads; without, the manager does."""
+    settings = Settings(db=backtest_journal.copy, feed="none", api_token=TOKEN)
+    options = None if uvicorn_limit else {}
+
+    async def scenario(url: str) -> int | None:
+        async with connect(url, max_size=None) as ws:
+            await receive(ws)
+            await ws.send(json.dumps({"type": "ping", "data": "x" * (65 * 1024)}))
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await ws.recv()
+            return closed.value.rcvd.code if closed.value.rcvd else None
+
+    with serving(create_app(settings), free_port(), options=options) as running:
+        assert asyncio.run(scenario(running.ws())) == 1009
 
 
 def test_websocket_idle_client_gets_a_server_ping(server: Server):

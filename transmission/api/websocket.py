@@ -61,7 +61,11 @@ if TYPE_CHECKING:
     from transmission.api.state import AppState
 
 log = logging.getLogger("transmission.api.websocket")
-MAX_CLIENT_MESSAGE = 4096  # bytes; clients only ever send pings
+MAX_CLIENT_MESSAGE = 4096  # bytes; clients only ever send pings: larger ones get an error
+# Larger still closes the connection with 1009 ("message too big"). uvicorn enforces it as it
+# reads (`UVICORN_OPTIONS["ws_max_size"]`); this check covers servers started without it.
+MAX_CLIENT_FRAME = 64 * 1024
+CLOSE_TOO_BIG = 1009
 
 
 EXCHANGE_TZ = ZoneInfo("America/New_York")
@@ -263,6 +267,11 @@ class ConnectionManager:
             if raw["type"] == "websocket.disconnect":
                 return
             client.last_activity = time.monotonic()
+            size = len(raw.get("text") or raw.get("bytes") or b"")
+            if size > MAX_CLIENT_FRAME:
+                reason = f"message too big: at most {MAX_CLIENT_FRAME} bytes"
+                await self._close(client, CLOSE_TOO_BIG, reason)
+                return
             reply = self.answer(raw.get("text"), raw.get("bytes"))
             if reply is not None:
                 self._deliver(client, (reply,))
@@ -280,6 +289,8 @@ class ConnectionManager:
             parsed = json.loads(text)
         except ValueError as exc:
             return message("error", {"message": f"malformed message, not JSON: {exc}"})
+        except RecursionError:
+            return message("error", {"message": "malformed message: nested too deeply"})
         if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
             return message(
                 "error",

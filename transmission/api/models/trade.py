@@ -176,10 +176,21 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 MAX_PAGE = 1000  # the hard maximum of `limit`: larger exports go through the CLI
 
 
-class TradeFilterQuery(BaseModel):
-    """Which trades: a run (default: the running engine's, else the latest) and filters."""
+class ApiQuery(BaseModel):
+    """Query parameters of a read route; `token` may stand in for the bearer header."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    token: str | None = Field(
+        None,
+        max_length=200,
+        exclude=True,
+        description="the API token, for clients that cannot send 'Authorization: Bearer'",
+    )
+
+
+class TradeFilterQuery(ApiQuery):
+    """Which trades: a run (default: the running engine's, else the latest) and filters."""
+
     run_id: str | None = Field(None, max_length=200)
     strategy: str | None = Field(None, max_length=100, examples=["vwap_pullback"])
     regime: str | None = Field(None, max_length=20, examples=["TREND"])
