@@ -29,6 +29,7 @@ from transmission.journal.queries import (
     resolve_run,
     run_info,
     trade_by_id,
+    trade_key,
     trade_results,
     trades_frame,
     trades_version,
@@ -44,6 +45,15 @@ from transmission.strategies.base import on_ticks
 
 if TYPE_CHECKING:
     from transmission.engine.live import LiveEngine
+
+
+def open_trade(
+    journal: Journal, engine: LiveEngine | None, run_id: str, key: str
+) -> dict[str, Any] | None:
+    from transmission.history import open_trade as find  # history reads engine_state from here
+
+    return find(journal, engine, run_id, key)
+
 
 GROUPINGS = ("strategy", "regime")
 
@@ -79,15 +89,22 @@ class TradePage:
 def list_trades(
     journal: Journal, f: TradeFilter | None = None, *, limit: int = 100, offset: int = 0
 ) -> TradePage:
-    """Newest first, paginated, with the total that matches the filter."""
+    """Newest first, paginated, with the total that matches the filter (cursor aside); public
+    integer ids (`trade_id`) beside the journal's keys (`trade_key`)."""
     f = f or TradeFilter()
-    frame = trades_frame(journal, f, limit=limit, offset=offset, newest_first=True)
-    return TradePage(records(frame), count_trades(journal, f), limit, offset)
+    frame = trades_frame(journal, f, limit=limit, offset=offset, newest_first=True, public_ids=True)
+    return TradePage(records(frame), count_trades(journal, replace(f, before=None)), limit, offset)
 
 
-def get_trade(journal: Journal, trade_id: str) -> dict[str, Any] | None:
+def get_trade(
+    journal: Journal, trade_id: int, engine: LiveEngine | None = None
+) -> dict[str, Any] | None:
+    """One trade by public id; an open one (entered, not yet closed) with its exit fields null."""
     row = trade_by_id(journal, trade_id)
-    return {k: _json_value(v) for k, v in row.items()} if row else None
+    if row is not None:
+        return {k: _json_value(v) for k, v in row.items()}
+    found = trade_key(journal, trade_id)
+    return open_trade(journal, engine, *found) if found else None
 
 
 def export_trades(journal: Journal, f: TradeFilter | None = None) -> pd.DataFrame:

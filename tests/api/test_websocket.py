@@ -84,7 +84,7 @@ def test_websocket_says_connected_then_streams_every_engine_event_type(server: S
         async with connect(server.ws()) as ws:
             first = await receive(ws)
             assert first["type"] == "connected"
-            assert first["data"]["run_id"] == server.state.engine.run_id
+            assert first["run_id"] == server.state.engine.run_id
             # A manual halt and resume are risk events of the engine itself (kill switch).
             async with httpx.AsyncClient(base_url=server.base_url, headers=server.auth) as http:
                 assert (await http.post("/api/system/halt")).status_code == 200
@@ -98,12 +98,14 @@ def test_websocket_says_connected_then_streams_every_engine_event_type(server: S
     asyncio.run(scenario())
     for kind in ENGINE_TYPES:
         message = seen[kind]
-        assert set(message) == {"type", "timestamp", "data"}
+        assert "data" not in message
         assert datetime.fromisoformat(message["timestamp"]).tzinfo is not None
-    assert seen["regime_change"]["data"]["regime"] in {"TREND", "RANGE", "VOLATILE", "NO_TRADE"}
-    assert seen["signal"]["data"]["decision"] in {"accepted", "vetoed", "shadow"}
-    assert seen["trade_execution"]["data"]["action"] in {"entry", "exit"}
-    assert {"rule", "can_trade", "daily_pnl_r"} <= set(seen["risk_update"]["data"])
+    # The keys the design's JavaScript example reads, at the top level.
+    assert seen["regime_change"]["regime"] in {"TREND", "RANGE", "VOLATILE", "NO_TRADE"}
+    assert seen["signal"]["signal"]["decision"] in {"accepted", "vetoed", "shadow"}
+    assert seen["trade_execution"]["trade"]["action"] in {"entry", "exit"}
+    assert isinstance(seen["trade_execution"]["trade"]["trade_id"], int)
+    assert {"rule", "can_trade", "daily_pnl_r"} <= set(seen["risk_update"]["risk"])
 
 
 def test_websocket_ping_gets_pong_echoing_its_data(server: Server):
@@ -114,7 +116,7 @@ def test_websocket_ping_gets_pong_echoing_its_data(server: Server):
             return await next_of(ws, "pong")
 
     pong = asyncio.run(scenario())
-    assert pong["data"] == {"echo": {"n": 7}}
+    assert pong["echo"] == {"n": 7}
 
 
 async def next_of(ws: ClientConnection, kind: str) -> dict:
@@ -151,7 +153,7 @@ def test_websocket_malformed_message_gets_an_error_and_the_connection_lives(
             return error, await next_of(ws, "pong")
 
     error, pong = asyncio.run(scenario())
-    assert says in error["data"]["message"]
+    assert says in error["message"]
     assert pong["type"] == "pong"
 
 
@@ -265,8 +267,8 @@ def test_websocket_stuck_client_is_dropped_while_twenty_others_get_every_message
     async def read(ws: ClientConnection, mine: list[int]) -> None:
         async for raw in ws:
             message = json.loads(raw)
-            if message["type"] == "risk_update" and message["data"]["rule"] == "ws_test_burst":
-                mine.append(int(message["data"]["reason"][:8]))
+            if message["type"] == "risk_update" and message["risk"]["rule"] == "ws_test_burst":
+                mine.append(int(message["risk"]["reason"][:8]))
 
     async def scenario() -> tuple[int, int]:
         fast = [await connect(server.ws(), max_size=None) for _ in range(20)]
@@ -458,7 +460,7 @@ def test_publish_from_another_thread_returns_once_the_loop_has_written_the_event
         manager.publish_batch([burst(seq) for seq in range(20, 23)])
         assert len(socket_.frames) == 22  # a batch: one write of three frames
         written = socket_.frames[1:-1] + split_frames(socket_.frames[-1])
-    assert [int(payload(frame)["data"]["reason"][:8]) for frame in written] == list(range(23))
+    assert [int(payload(frame)["risk"]["reason"][:8]) for frame in written] == list(range(23))
 
 
 def split_frames(data: bytes) -> list[bytes]:

@@ -30,7 +30,16 @@ from fastapi_offline import FastAPIOffline
 from transmission.api import errors
 from transmission.api.cache import HotReads
 from transmission.api.frames import FramedWebSocketProtocol
-from transmission.api.routes import metrics, signals, system, trades
+from transmission.api.routes import (
+    charts,
+    contract,
+    metrics,
+    positions,
+    runs,
+    signals,
+    system,
+    trades,
+)
 from transmission.api.security import RemoteGuard, generate_token, redact_tokens_in_logs
 from transmission.api.state import AppState, check_bind, open_state, preflight
 from transmission.api.websocket import router as websocket_router
@@ -93,7 +102,16 @@ def create_app(
     )
     app.add_middleware(RemoteGuard, token=token, bound_to_loopback=settings.is_loopback)
     errors.install(app)
-    for router in (system.info_router, trades.router, metrics.router, system.router):
+    for router in (
+        system.info_router,
+        contract.router,
+        runs.router,
+        trades.router,
+        metrics.router,
+        charts.router,
+        positions.router,
+        system.router,
+    ):
         app.include_router(router)
     app.include_router(signals.router)
     app.include_router(websocket_router)

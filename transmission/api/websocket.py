@@ -1,12 +1,15 @@
 """The WebSocket connection manager: engine events out, ping/pong in, slow clients dropped.
 
-Every message, both ways, is JSON `{"type", "timestamp", "data"}`.
+Every message is a JSON object with a `type`; the server's carry a `timestamp` too, and their
+payload as the original design's clients read it (`Event.to_message`; schema: /asyncapi.json).
 
-- Server to client: `connected` (on accept), the engine's `regime_change`, `signal`,
-  `risk_update` and `trade_execution`, `pong` (answer to a ping), `ping` (to an idle client),
-  and `error` (to a malformed message).
-- Client to server: `{"type": "ping"}` (answered with `pong`, echoing `data`) and
-  `{"type": "pong"}` (answer to a server ping). Anything else gets an `error` message.
+- Server to client: `connected` (on accept; `message`, `run_id`), the engine's `regime_change`
+  (`regime` and the rest flat), `signal` (under `signal`), `risk_update` (under `risk`) and
+  `trade_execution` (under `trade`), `pong` (answer to a ping; `echo`), `ping` (to an idle
+  client), and `error` (to a malformed message; `message`).
+- Client to server: `{"type": "ping"}` (answered with `pong`, echoing its `data` as `echo`) and
+  `{"type": "pong"}` (answer to a server ping). Anything else gets an `error` message; a message
+  over 64 KiB closes the connection with 1009.
 
 Engine events arrive on the engine's thread, a bar's events together (`EventBus.batch`).
 `publish_batch` serialises each once and hands them to the event loop; the loop writes them to
@@ -56,6 +59,7 @@ from transmission.api.frames import FrameWriter, frame_writer, text_frame
 from transmission.api.security import TOKEN_QUERY, bearer_token, token_matches
 from transmission.engine.bus import EventBus
 from transmission.engine.events import Connected, Event
+from transmission.settings import is_loopback
 
 if TYPE_CHECKING:
     from transmission.api.state import AppState
@@ -75,9 +79,9 @@ def _now() -> datetime:
     return datetime.now(EXCHANGE_TZ)
 
 
-def message(kind: str, data: dict[str, Any] | None = None) -> str:
-    """A server message as JSON text."""
-    return json.dumps({"type": kind, "timestamp": _now().isoformat(), "data": data or {}})
+def message(kind: str, fields: dict[str, Any] | None = None) -> str:
+    """A server message of the manager's own (ping, pong, error) as JSON text."""
+    return json.dumps({"type": kind, "timestamp": _now().isoformat(), **(fields or {})})
 
 
 def _frames(texts: Sequence[str]) -> bytes:
@@ -135,6 +139,10 @@ class ConnectionManager:
         self.handoff_timeout_s = handoff_timeout_s
         self.dropped = 0
         self.run_id: str | None = None
+        # The engine run's number (trades' public ids), asked of `numbering` until it is known:
+        # the run's journal row is made when the engine's thread starts it.
+        self.numbering: Callable[[], int | None] | None = None
+        self._run_number: int | None = None
         self._clients: set[_Client] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
@@ -169,7 +177,10 @@ class ConnectionManager:
         loop = self._loop
         if loop is None or loop.is_closed() or not self._clients or not events:
             return
-        texts = [json.dumps(event.to_message()) for event in events]  # once for all clients
+        number = self._run_number
+        if number is None and self.numbering is not None:
+            number = self._run_number = self.numbering()
+        texts = [json.dumps(event.to_message(number)) for event in events]  # once for all
         if threading.get_ident() == self._loop_thread:
             self._broadcast(texts)
             return
@@ -299,7 +310,7 @@ class ConnectionManager:
         kind = parsed["type"]
         if kind == "ping":
             echo = parsed.get("data")
-            return message("pong", {"echo": echo} if echo is not None else {})
+            return message("pong", {"echo": echo} if echo is not None else None)
         if kind == "pong":
             return None
         return message(
@@ -341,12 +352,19 @@ router = APIRouter()
 
 @router.websocket("/ws")
 async def events(websocket: WebSocket) -> None:
-    """Engine events as they happen; needs the API token (`?token=` or a bearer header)."""
+    """Engine events as they happen. Open on loopback when no token is configured (as the GET
+    routes are); otherwise it needs the API token (`?token=` or a bearer header)."""
     state: AppState = websocket.app.state.transmission
     token = websocket.query_params.get(TOKEN_QUERY) or bearer_token(
         websocket.headers.get("authorization")
     )
-    if not token_matches(state.token, token):
+    server = websocket.scope.get("server")
+    open_here = (
+        state.token_generated
+        and state.settings.is_loopback
+        and is_loopback(server[0] if server else None)
+    )
+    if not open_here and not token_matches(state.token, token):
         body = error_body(401, "missing or wrong API token: connect to /ws?token=<token>")
         await websocket.send_denial_response(JSONResponse(body, 401))
         return

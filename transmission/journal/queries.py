@@ -33,6 +33,57 @@ TRADE_FIELDS = (
     "exit_reason",
 )
 TZ = "America/New_York"
+EXIT_FIELDS = (
+    "timestamp_exit",
+    "exit_price",
+    "commission_usd",
+    "pnl_usd",
+    "result_r",
+    "exit_reason",
+)
+
+# A trade's public id (the API's and the WebSocket's `trade_id`): an integer, unique in the
+# journal and known from the entry on: its run's number times TRADE_ID_BASE plus the trade's
+# number within the run (the `T000041` of its journal key, `<run_id>-T000041`). The engine
+# numbers a trade by its signal, so the key exists at the entry fill, before any row is stored.
+TRADE_ID_BASE = 1_000_000_000
+
+
+def trade_key_for_signal(signal_id: str) -> str:
+    """The journal key of the trade a signal opens (the orchestrator's `-S` -> `-T` rule)."""
+    return signal_id.replace("-S", "-T")
+
+
+def public_trade_id(run_number: int, trade_key: str) -> int:
+    return run_number * TRADE_ID_BASE + int(trade_key.rsplit("-T", 1)[1])
+
+
+def run_number(journal: Journal, run_id: str | None) -> int | None:
+    row = first_row(journal.cursor(), "SELECT run_number FROM runs WHERE run_id = ?", [run_id])
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def trade_key(journal: Journal, trade_id: int) -> tuple[str, str] | None:
+    """(run id, journal key) of a public trade id; None when no run has its number."""
+    if trade_id < 0:
+        return None
+    number, sequence = divmod(trade_id, TRADE_ID_BASE)
+    row = first_row(journal.cursor(), "SELECT run_id FROM runs WHERE run_number = ?", [number])
+    return (str(row[0]), f"{row[0]}-T{sequence:06d}") if row else None
+
+
+def with_public_ids(journal: Journal, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (trade rows) with `trade_id` the public integer and `trade_key` the journal's."""
+    numbers = {run: run_number(journal, run) for run in frame["run_id"].unique()}
+    keys = frame["trade_id"].astype(str)
+    frame = frame.assign(
+        trade_key=keys,
+        trade_id=[
+            public_trade_id(numbers[run] or 0, key)
+            for run, key in zip(frame["run_id"], keys, strict=True)
+        ],
+    )
+    return frame
 
 
 @dataclass(frozen=True)
@@ -45,6 +96,7 @@ class TradeFilter:
     symbol: str | None = None
     since: date | datetime | None = None
     until: date | datetime | None = None
+    before: tuple[Any, str] | None = None  # (timestamp_exit, journal key): a page cursor
 
 
 def latest_run_id(journal: Journal, kind: str | None = None) -> str | None:
@@ -72,6 +124,11 @@ def _where(journal: Journal, f: TradeFilter) -> tuple[str, list[Any]]:
         if text:
             clauses.append(f"{column} = ?")
             params.append(text)
+    if f.before is not None:
+        # A cursor: the trades after (timestamp_exit, key) in newest-first order.
+        exit_time, key = f.before
+        clauses.append("(timestamp_exit < ? OR (timestamp_exit = ? AND trade_id < ?))")
+        params += [exit_time, exit_time, key]
     for op, value in ((">=", f.since), ("<=", f.until)):
         if value is None:
             continue
@@ -91,8 +148,10 @@ def trades_frame(
     limit: int | None = None,
     offset: int = 0,
     newest_first: bool = False,
+    public_ids: bool = False,
 ) -> pd.DataFrame:
-    """Trades matching the filter, ordered by exit time (then id)."""
+    """Trades matching the filter, ordered by exit time (then id); with `public_ids`, the
+    `trade_id` column holds the public integers and `trade_key` the journal's keys."""
     where, params = _where(journal, f or TradeFilter())
     order = "DESC" if newest_first else "ASC"
     sql = (
@@ -102,7 +161,8 @@ def trades_frame(
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
-    return _localize(journal.query(sql, params))
+    frame = _localize(journal.query(sql, params))
+    return with_public_ids(journal, frame) if public_ids else frame
 
 
 def count_trades(journal: Journal, f: TradeFilter | None = None) -> int:
@@ -111,13 +171,77 @@ def count_trades(journal: Journal, f: TradeFilter | None = None) -> int:
     return int(row[0]) if row else 0
 
 
-def trade_by_id(journal: Journal, trade_id: str) -> dict[str, Any] | None:
+def trade_by_id(journal: Journal, trade_id: str | int) -> dict[str, Any] | None:
+    """A trade by journal key (str) or public id (int; then with `trade_key`)."""
+    key: str | None = trade_id if isinstance(trade_id, str) else None
+    if isinstance(trade_id, int):
+        found = trade_key(journal, trade_id)
+        key = found[1] if found else None
+    if key is None:
+        return None
     frame = _localize(
+        journal.query(f"SELECT {', '.join(TRADE_FIELDS)} FROM trades WHERE trade_id = ?", [key])
+    )
+    if isinstance(trade_id, int) and len(frame):
+        frame = with_public_ids(journal, frame)
+    return {str(k): v for k, v in frame.iloc[0].to_dict().items()} if len(frame) else None
+
+
+def trade_cursor(journal: Journal, trade_id: int) -> tuple[Any, str] | None:
+    """(timestamp_exit, journal key) of a stored trade: where a `before_id` page starts."""
+    found = trade_key(journal, trade_id)
+    if found is None:
+        return None
+    row = first_row(
+        journal.cursor(), "SELECT timestamp_exit FROM trades WHERE trade_id = ?", [found[1]]
+    )
+    return (row[0], found[1]) if row else None
+
+
+def runs_with_counts(journal: Journal) -> pd.DataFrame:
+    """Every run, newest first, with how many trades it journalled."""
+    return _localize(
         journal.query(
-            f"SELECT {', '.join(TRADE_FIELDS)} FROM trades WHERE trade_id = ?", [trade_id]
+            "SELECT r.run_id, r.run_number, r.kind, r.symbol, r.dataset, r.params, r.status, "
+            "r.started_at, r.finished_at, r.bars_processed, r.bars_quarantined, "
+            "(SELECT count(*) FROM trades t WHERE t.run_id = r.run_id) AS trades "
+            "FROM runs r ORDER BY r.started_at DESC, r.run_number DESC"
         )
     )
-    return {str(k): v for k, v in frame.iloc[0].to_dict().items()} if len(frame) else None
+
+
+def equity_rows(journal: Journal, f: TradeFilter | None = None) -> pd.DataFrame:
+    """The columns an equity curve needs (id, run, exit time, day, R, $), in exit order."""
+    where, params = _where(journal, f or TradeFilter())
+    return _localize(
+        journal.query(
+            "SELECT trade_id, run_id, timestamp_exit, trading_day, result_r, pnl_usd "
+            f"FROM trades WHERE {where} ORDER BY timestamp_exit, trade_id",
+            params,
+        )
+    )
+
+
+def last_bar_before(
+    journal: Journal, dataset: str, symbol: str, until: Any
+) -> tuple[pd.Timestamp, float] | None:
+    """(time, close) of the last stored bar before `until`."""
+    row = first_row(
+        journal.cursor(),
+        "SELECT ts, close FROM bars WHERE dataset = ? AND symbol = ? AND ts < ? "
+        "ORDER BY ts DESC LIMIT 1",
+        [dataset, symbol, _bound(until)],
+    )
+    return (pd.Timestamp(row[0]).tz_convert(TZ), float(row[1])) if row else None
+
+
+def last_bar_time(journal: Journal, dataset: str, symbol: str) -> pd.Timestamp | None:
+    row = first_row(
+        journal.cursor(),
+        "SELECT max(ts) FROM bars WHERE dataset = ? AND symbol = ?",
+        [dataset, symbol],
+    )
+    return pd.Timestamp(row[0]).tz_convert(TZ) if row and row[0] is not None else None
 
 
 def trade_results(journal: Journal, f: TradeFilter | None = None) -> pd.DataFrame:

@@ -114,6 +114,13 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TIMESTAMPTZ NOT NULL
     );
     """,
+    # 2 (api): every run gets a number, unique in the journal and kept across restarts (a
+    # resumed run keeps its row); a trade's public id is built from it (journal.queries).
+    """
+    CREATE SEQUENCE run_number_seq START WITH 0 MINVALUE 0;
+    ALTER TABLE runs ADD COLUMN run_number BIGINT DEFAULT nextval('run_number_seq');
+    CREATE UNIQUE INDEX runs_number ON runs (run_number);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -16,6 +16,7 @@ from transmission.api.models.metrics import (
 )
 from transmission.api.models.system import error_responses
 from transmission.api.state import AppState
+from transmission.strategies.names import display_name
 
 router = APIRouter(prefix="/api/metrics", tags=["metrics"], responses=error_responses(401))
 
@@ -37,5 +38,7 @@ def _metrics(state: AppState, query: MetricsQuery) -> bytes:
     figures = services.performance(state.journal, f, window=query.window, by=query.by)
     if query.by is None:
         return PerformanceMetricsResponse.model_validate(figures).model_dump_json().encode()
+    if query.by == "strategy":  # strategies show their display names, as in the trades
+        figures = {display_name(name): group for name, group in figures.items()}
     grouped = GroupedMetricsResponse(by=query.by, window=query.window, groups=figures)
     return grouped.model_dump_json().encode()

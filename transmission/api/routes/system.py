@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from importlib import metadata
+from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from transmission import services
 from transmission.api.deps import Authorized, EngineDep, RateLimited, StateDep
 from transmission.api.errors import Conflict, NotFound
+from transmission.api.models.history import RunQuery
 from transmission.api.models.system import (
     ApiInfo,
     ControlResponse,
@@ -37,13 +39,16 @@ def api_info(state: StateDep) -> ApiInfo:
     return _info(state)
 
 
-@router.get("/status", response_model=SystemStatusResponse, responses=error_responses(404))
-def system_status(state: StateDep) -> SystemStatusResponse:
-    """Regime, strategy, P&L in R and risk: the engine now, or its run's last checkpoint."""
-    status = services.system_status(state.journal, state.engine)
+@router.get("/status", response_model=SystemStatusResponse, responses=error_responses(404, 422))
+def system_status(state: StateDep, query: Annotated[RunQuery, Query()]) -> SystemStatusResponse:
+    """Regime, strategy, P&L in R and risk: the engine now, or a run's (`run`) last checkpoint.
+    `system_state` is one of: ready, paused, halted, stopped, completed, failed (the schema
+    says what each means)."""
+    status = services.system_status(state.journal, state.engine, query.run)
     if status is None:
-        raise NotFound(NO_RUN)
-    return status_response(status, "engine" if state.engine else "journal")
+        raise NotFound(NO_RUN if query.run is None else f"no run {query.run!r}: see /api/runs")
+    live = state.engine is not None and query.run in (None, state.engine.run_id)
+    return status_response(status, "engine" if live else "journal")
 
 
 @router.get("/risk", response_model=RiskStatusResponse, responses=error_responses(404))
@@ -163,10 +168,14 @@ def _info(state: AppState) -> ApiInfo:
         openapi="/openapi.json",
         websocket="/ws?token=<token>",
         routes=[
+            "GET /api/runs",
             "GET /api/trades",
             "GET /api/trades/{trade_id}",
             "GET /api/trades/recent/{limit}",
             "GET /api/metrics",
+            "GET /api/equity",
+            "GET /api/candles",
+            "GET /api/positions",
             "GET /api/system/status",
             "GET /api/system/risk",
             "GET /api/system/health",
