@@ -19,6 +19,7 @@ from transmission.features import compute_features
 from transmission.journal import Journal
 from transmission.journal.queries import (
     EXIT_FIELDS,
+    TZ,
     TradeFilter,
     bars_frame,
     equity_rows,
@@ -44,7 +45,7 @@ FEATURE_HISTORY = pd.Timedelta(days=3)  # VWAP restarts each session: a session 
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, float) and not np.isfinite(value):
+    if value is None or value is pd.NaT or (isinstance(value, float) and not np.isfinite(value)):
         return None
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -148,6 +149,7 @@ def _run_config(journal: Journal, run: str | None) -> tuple[dict[str, Any], Engi
 def candles(
     journal: Journal,
     run_id: str | None,
+    engine: LiveEngine | None = None,
     *,
     minutes: int,
     since: pd.Timestamp | None,
@@ -156,7 +158,8 @@ def candles(
 ) -> dict[str, Any] | None:
     """OHLCV bars of the run's data (1- or 5-minute) with session VWAP, its 1 and 2 sigma
     bands and the regime in force at each bar's close; the last `limit` bars of the range
-    (default: up to the run's last bar). None: no such run."""
+    (default: up to the run's last bar). A run's bars stop at the last one its engine has
+    processed (a replay's file is stored whole at its start). None: no such run."""
     if minutes not in CANDLE_MINUTES:
         raise ValueError(f"candles come in {CANDLE_MINUTES} minutes, not {minutes}")
     run = resolve_run(journal, run_id)
@@ -165,11 +168,11 @@ def candles(
         return None
     info, config = found
     dataset, symbol = str(info["dataset"]), str(info["symbol"])
-    end = until if until is not None else last_bar_time(journal, dataset, symbol)
     base: dict[str, Any] = {"run_id": run, "symbol": symbol, "minutes": minutes, "candles": []}
-    if end is None:
+    processed = _processed_until(journal, engine, str(run), dataset, symbol)
+    if processed is None:
         return base
-    end = end + pd.Timedelta(minutes=1) if until is None else end
+    end = processed if until is None else min(until, processed)
     start = since if since is not None else end - pd.Timedelta(minutes=minutes * limit * 2)
     bars = bars_frame(journal, dataset, symbol, since=start - FEATURE_HISTORY, until=end)
     if bars.empty:
@@ -190,6 +193,22 @@ def candles(
         {str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
     ]
     return base
+
+
+def _processed_until(
+    journal: Journal, engine: LiveEngine | None, run: str, dataset: str, symbol: str
+) -> pd.Timestamp | None:
+    """Just after the run's last processed bar: its engine's, its checkpoint's, else the data's."""
+    last: pd.Timestamp | None = None
+    if engine is not None and engine.run_id == run:
+        last = engine.status().last_bar_time
+    else:
+        checkpoint = journal.load_checkpoint(run)
+        if checkpoint is not None and checkpoint.last_bar_ns is not None:
+            last = pd.Timestamp(checkpoint.last_bar_ns, unit="ns", tz="UTC").tz_convert(TZ)
+        else:
+            last = last_bar_time(journal, dataset, symbol)
+    return last + pd.Timedelta(minutes=1) if last is not None else None
 
 
 def _regime_at(journal: Journal, run: str, times: pd.Series) -> list[str]:

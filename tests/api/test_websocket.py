@@ -494,3 +494,41 @@ def test_publish_waits_no_longer_than_the_handoff_timeout_for_a_busy_loop():
             assert time.monotonic() < deadline
             time.sleep(0.01)
     assert waited < 10  # returned after the hand-off timeout, not when the loop was free
+
+
+@pytest.mark.slow
+def test_every_message_a_client_receives_validates_against_the_served_asyncapi_document(
+    server: Server,
+):
+    import jsonschema
+
+    with server.client() as http:
+        document = http.get("/asyncapi.json").json()
+    assert document["asyncapi"].startswith("3.") and document["channels"]["events"]["address"]
+    schemas = {
+        m["name"]: m["payload"]
+        for key, m in document["components"]["messages"].items()
+        if key.startswith("server_")
+    }
+    for schema in schemas.values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+    received: list[dict] = []
+
+    async def scenario() -> None:
+        async with connect(server.ws()) as ws:
+            await ws.send(json.dumps({"type": "ping", "data": {"n": 1}}))
+            await ws.send('{"type": "subscribe"}')
+            async with httpx.AsyncClient(base_url=server.base_url, headers=server.auth) as http:
+                assert (await http.post("/api/system/halt")).status_code == 200
+                assert (await http.post("/api/system/resume")).status_code == 200
+            deadline = time.monotonic() + 240
+            wanted = ENGINE_TYPES | {"connected", "pong", "error"}
+            while not {m["type"] for m in received} >= wanted:
+                assert time.monotonic() < deadline, sorted({m["type"] for m in received})
+                received.append(await receive(ws, 60))
+
+    asyncio.run(scenario())
+    for message in received:
+        jsonschema.validate(message, schemas[message["type"]])
+    exits = [m for m in received if m["type"] == "trade_execution"]
+    assert all(isinstance(m["trade"]["trade_id"], int) for m in exits)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from transmission.api.models.trade import ApiQuery, TradeFilterQuery, TradeResponse
+from transmission.history import CANDLE_MINUTES
 
 MAX_CANDLES = 5000
 
@@ -53,7 +54,7 @@ class EquityPoint(BaseModel):
     pnl_usd: float
     equity_r: float = Field(description="cumulative R")
     equity_usd: float = Field(description="cumulative $ (after costs)")
-    drawdown_r: float = Field(description="R below the running peak (<= 0)")
+    drawdown_r: float = Field(description="R below the running peak (>= 0)")
 
 
 class EquityResponse(BaseModel):
@@ -64,10 +65,17 @@ class EquityResponse(BaseModel):
 
 class CandleQuery(ApiQuery):
     run: str | None = Field(None, max_length=200, description="default: the engine's, else latest")
-    interval: Literal[1, 5] = Field(5, description="bar length in minutes")
+    interval: int = Field(5, description="bar length in minutes: 1 or 5", examples=[5])
     since: datetime | None = Field(None, description="first bar (ISO time; naive = exchange time)")
     until: datetime | None = Field(None, description="bars before this time")
     limit: int = Field(500, ge=1, le=MAX_CANDLES, description="at most this many (the last)")
+
+    @field_validator("interval")
+    @classmethod
+    def _known_interval(cls, minutes: int) -> int:
+        if minutes not in CANDLE_MINUTES:
+            raise ValueError(f"candles come in 1 or 5 minutes, not {minutes}")
+        return minutes
 
     @model_validator(mode="after")
     def _ordered(self) -> CandleQuery:

@@ -32,6 +32,7 @@ def candles(state: StateDep, query: Annotated[CandleQuery, Query()]) -> CandleRe
     found = history.candles(
         state.journal,
         query.run or state.default_run_id,
+        state.engine,
         minutes=query.interval,
         since=_exchange_time(query.since),
         until=_exchange_time(query.until),
