@@ -1,3 +1,4 @@
+# ruff: noqa: W293  (the examples are verbatim, their blank lines' indentation included)
 """The original backend design's client examples, verbatim (../shared/original-backend-design.md).
 
 The one change, which the design's own text calls for (DESIGN.md section 10): the JavaScript
