@@ -16,6 +16,7 @@ from transmission.api.cache import ResponseCache
 from transmission.api.security import RateLimiter
 from transmission.api.websocket import ConnectionManager
 from transmission.config import load_config
+from transmission.engine.build import build_live_engine
 from transmission.engine.feeds import from_file, from_simulator
 from transmission.engine.live import LiveEngine
 from transmission.journal import Journal, open_reader
@@ -130,18 +131,13 @@ def build_engine(settings: Settings, journal: Journal) -> LiveEngine:
             raise ValueError(
                 "the follow feed needs a file to follow: set --data (TRANSMISSION_DATA)"
             )
-        return LiveEngine(journal, config, follow_path=settings.data, speed=settings.speed)
+        return build_live_engine(journal, config, follow_path=settings.data, speed=settings.speed)
     if settings.data is not None:
         if not settings.data.is_file():
             raise ValueError(f"replay data file {settings.data} does not exist")
         source = from_file(settings.data, config.symbol)
     else:
         source = from_simulator(settings.simulate_days, config.symbol, seed=settings.seed)
-    engine = LiveEngine(journal, config, source=source, speed=settings.speed)
-    status = journal.run_status(engine.run_id)
-    if status == "completed":
-        log.info("run %s had completed: replaying its feed from the start", engine.run_id)
-        journal.delete_run(engine.run_id)
-    if status is None or status == "completed":
-        engine.skip_to_open()
-    return engine
+    return build_live_engine(
+        journal, config, source=source, speed=settings.speed, skip_to_open=True
+    )

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from transmission.journal.store import Journal, first_row
+from transmission.market.calendar import EXCHANGE_TZ
 
 TRADE_FIELDS = (
     "trade_id",
@@ -32,7 +33,7 @@ TRADE_FIELDS = (
     "result_r",
     "exit_reason",
 )
-TZ = "America/New_York"
+TZ = EXCHANGE_TZ
 EXIT_FIELDS = (
     "timestamp_exit",
     "exit_price",

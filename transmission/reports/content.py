@@ -24,11 +24,12 @@ from transmission.journal.queries import (
     runs_frame,
     trade_results,
 )
+from transmission.market.calendar import EXCHANGE_TZ
 from transmission.metrics import compute_metrics
 from transmission.reports.errors import ReportInputError
 from transmission.services import export_trades, performance
 
-TZ = "America/New_York"
+TZ = EXCHANGE_TZ
 GLOBEX_ROLL_HOUR = 18
 WEEKDAYS = 5
 # How long a report waits for a just-started engine to publish its first snapshot.

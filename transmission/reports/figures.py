@@ -19,6 +19,7 @@ from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from transmission.market.calendar import EXCHANGE_TZ
 from transmission.metrics import drawdown_r, equity_curve_r
 from transmission.reports.content import DailyContent, WeeklyContent
 from transmission.reports.tables import REGIME_COLORS, regime_segments
@@ -28,7 +29,7 @@ DPI = 144
 DISPLAY_WIDTH_PX = 1100
 EMPTY_HEIGHT_IN = 0.9
 POS, NEG, INK, GRID = "#1a7f37", "#c62828", "#1f2933", "#e4e7eb"
-TZ = "America/New_York"
+TZ = EXCHANGE_TZ
 # The window the daily price chart frames: the regular session with a margin either side.
 FOCUS_FROM, FOCUS_TO = pd.Timedelta(hours=9), pd.Timedelta(hours=16, minutes=15)
 

@@ -30,9 +30,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from transmission.engine.events import EVENT_TYPES
+from transmission.market.calendar import EXCHANGE_TZ
 
 log = logging.getLogger(__name__)
-EXCHANGE_TZ = ZoneInfo("America/New_York")
+EXCHANGE_ZONE = ZoneInfo(EXCHANGE_TZ)
 
 SNAPSHOT_TYPES = ("status", "risk", "trades", "connection", "notice")
 STATUS_FIELDS = (
@@ -179,7 +180,7 @@ def position_fields(position: dict[str, Any]) -> dict[str, Any]:
         return out
     entry_ns = position.get("entry_ns")
     entry = (
-        datetime.fromtimestamp(entry_ns / 1e9, tz=EXCHANGE_TZ).isoformat()
+        datetime.fromtimestamp(entry_ns / 1e9, tz=EXCHANGE_ZONE).isoformat()
         if isinstance(entry_ns, int)
         else None
     )
