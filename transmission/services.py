@@ -25,11 +25,11 @@ from transmission.journal import Journal
 from transmission.journal.queries import (
     TradeFilter,
     bars_frame,
-    count_trades,
     resolve_run,
     run_info,
     trade_by_id,
     trade_key,
+    trade_page,
     trade_results,
     trades_frame,
     trades_version,
@@ -91,9 +91,8 @@ def list_trades(
 ) -> TradePage:
     """Newest first, paginated, with the total that matches the filter (cursor aside); public
     integer ids (`trade_id`) beside the journal's keys (`trade_key`)."""
-    f = f or TradeFilter()
-    frame = trades_frame(journal, f, limit=limit, offset=offset, newest_first=True, public_ids=True)
-    return TradePage(records(frame), count_trades(journal, replace(f, before=None)), limit, offset)
+    trades, total = trade_page(journal, f, limit=limit, offset=offset)
+    return TradePage(trades, total, limit, offset)
 
 
 def get_trade(

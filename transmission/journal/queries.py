@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pyarrow as pa
 
 from transmission.journal.store import Journal, first_row
 from transmission.market.calendar import EXCHANGE_TZ
@@ -126,9 +129,10 @@ def _where(journal: Journal, f: TradeFilter) -> tuple[str, list[Any]]:
             clauses.append(f"{column} = ?")
             params.append(text)
     if f.before is not None:
-        # A cursor: the trades after (timestamp_exit, key) in newest-first order.
+        # A cursor: the trades after (timestamp_exit, key) in newest-first order; the plain
+        # `<=` lets DuckDB prune row groups (an OR alone is not pushed into the scan).
         exit_time, key = f.before
-        clauses.append("(timestamp_exit < ? OR (timestamp_exit = ? AND trade_id < ?))")
+        clauses.append("timestamp_exit <= ? AND (timestamp_exit < ? OR trade_id < ?)")
         params += [exit_time, exit_time, key]
     for op, value in ((">=", f.since), ("<=", f.until)):
         if value is None:
@@ -161,7 +165,7 @@ def trades_frame(
         f"ORDER BY timestamp_exit {order}, trade_id {order}"
     )
     if limit is not None and newest_first and offset == 0:
-        frame = _newest_page(journal, f, where, params, limit)
+        frame = _localize(_newest_table(journal, f, where, params, limit)[0].to_pandas())
     else:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -170,41 +174,91 @@ def trades_frame(
     return with_public_ids(journal, frame) if public_ids else frame
 
 
-def _newest_page(
+def trade_page(
+    journal: Journal, f: TradeFilter | None = None, *, limit: int = 100, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of trades, newest first, as JSON-safe records with public ids (`trade_id`) and
+    journal keys (`trade_key`); and how many trades match the filters (the cursor aside).
+
+    Read through Arrow into plain records: pandas' conversion of a page (to a frame, then to
+    dicts) cost ten times the query itself.
+    """
+    f = f or TradeFilter()
+    where, params = _where(journal, f)
+    if offset == 0:
+        table, total = _newest_table(journal, f, where, params, limit)
+    else:
+        sql = (
+            f"SELECT {', '.join(TRADE_FIELDS)} FROM trades WHERE {where} "
+            "ORDER BY timestamp_exit DESC, trade_id DESC LIMIT ? OFFSET ?"
+        )
+        table = journal.cursor().sql(sql, params=[*params, limit, offset]).to_arrow_table()
+        total = count_trades(journal, replace(f, before=None))
+    return _json_records(journal, table.to_pylist()), total
+
+
+_ZONE = ZoneInfo(TZ)
+
+
+def _json_records(journal: Journal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    numbers = {run: run_number(journal, run) or 0 for run in {row["run_id"] for row in rows}}
+    out = []
+    for row in rows:
+        record: dict[str, Any] = {}
+        for name, value in row.items():
+            if isinstance(value, datetime):
+                value = value.astimezone(_ZONE).isoformat()
+            elif isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, float) and not math.isfinite(value):
+                value = None
+            record[name] = value
+        key = record["trade_id"]
+        record["trade_key"] = key
+        record["trade_id"] = public_trade_id(numbers[record["run_id"]], key)
+        out.append(record)
+    return out
+
+
+def _newest_table(
     journal: Journal, f: TradeFilter, where: str, params: list[Any], limit: int
-) -> pd.DataFrame:
-    """The `limit` newest matching trades, read from widening windows of exit time.
+) -> tuple[pa.Table, int]:
+    """The `limit` newest matching trades, read from widening windows of exit time, and how
+    many match the filters (the cursor aside).
 
     A run's trades are stored about in exit order, so DuckDB's zone maps (min/max per row
     group) skip every row group outside a window of exit times; a sort of the whole run for
     each page (~100 ms at a million trades, any depth) becomes a read of the last few row
-    groups (a few ms). The first window is sized from the run's trade density; each retry
-    quadruples it, until it holds `limit` trades or reaches the run's first trade.
+    groups. The first window is sized from the matching trades' density; each retry
+    quadruples it, until it holds `limit` trades or reaches the first matching trade.
     """
-    run = resolve_run(journal, f.run_id)
+    # The density over the filters alone: the cursor's string comparison would cost more.
+    plain_where, plain_params = _where(journal, replace(f, before=None))
     bounds = first_row(
         journal.cursor(),
-        "SELECT min(timestamp_exit), max(timestamp_exit), count(*) FROM trades WHERE run_id = ?",
-        [run],
+        "SELECT min(timestamp_exit), max(timestamp_exit), count(*) FROM trades "
+        f"WHERE {plain_where}",
+        plain_params,
     )
     columns = ", ".join(TRADE_FIELDS)
     order = "ORDER BY timestamp_exit DESC, trade_id DESC LIMIT ?"
+    cur = journal.cursor()
     if not bounds or not bounds[2]:
-        return _localize(
-            journal.query(f"SELECT {columns} FROM trades WHERE {where} {order}", [*params, limit])
-        )
+        sql = f"SELECT {columns} FROM trades WHERE {where} LIMIT 0"
+        return cur.sql(sql, params=params).to_arrow_table(), 0
     first, last, count = bounds
-    upper = f.before[0] if f.before is not None else last
     span = (last - first) if last > first else pd.Timedelta(minutes=1)
-    window = span * min(1.0, 4 * limit / count)
+    if f.before is not None:
+        last = min(last, f.before[0])
+    window = span * min(1.0, 2 * limit / count)
     while True:
-        lower = upper - window
-        frame = journal.query(
+        lower = last - window
+        table = cur.sql(
             f"SELECT {columns} FROM trades WHERE {where} AND timestamp_exit >= ? {order}",
-            [*params, lower, limit],
-        )
-        if len(frame) >= limit or lower <= first:
-            return _localize(frame)
+            params=[*params, lower, limit],
+        ).to_arrow_table()
+        if table.num_rows >= limit or lower <= first:
+            return table, int(count)
         window *= 4
 
 
