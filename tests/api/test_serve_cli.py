@@ -45,7 +45,7 @@ def launch(
             str(port),
             # As the README gives it: the flags `UVICORN_OPTIONS` sets for the other launchers.
             "--ws",
-            "transmission.api.frames:FramedWebSocketProtocol",
+            "transmission.api.ws.frames:FramedWebSocketProtocol",
             "--ws-per-message-deflate",
             "false",
             "--ws-max-size",

@@ -3,7 +3,7 @@
 Run it with `python run_api.py`, `transmission serve`, `uvicorn transmission.api.main:app`, or
 `from transmission.api.main import run_server; run_server()`. The first two and `run_server`
 serve with `UVICORN_OPTIONS`; with the uvicorn command, add
-`--ws transmission.api.frames:FramedWebSocketProtocol --ws-per-message-deflate false
+`--ws transmission.api.ws.frames:FramedWebSocketProtocol --ws-per-message-deflate false
 --ws-max-size 65536`. Every launcher exits 2 with a one-line message naming a bad setting.
 
 /docs and /redoc are served from fastapi-offline's copies of Swagger UI and ReDoc (no CDN): it
@@ -29,7 +29,6 @@ from fastapi_offline import FastAPIOffline
 
 from transmission.api import errors
 from transmission.api.cache import HotReads
-from transmission.api.frames import FramedWebSocketProtocol
 from transmission.api.routes import (
     charts,
     contract,
@@ -39,19 +38,21 @@ from transmission.api.routes import (
     signals,
     system,
     trades,
+    ws,
 )
 from transmission.api.security import RemoteGuard, generate_token, redact_tokens_in_logs
 from transmission.api.state import AppState, check_bind, open_state, preflight
-from transmission.api.websocket import router as websocket_router
+from transmission.api.ws.frames import uvicorn_ws
 from transmission.settings import Settings, SettingsError, load_settings
 
 # `ws`: WebSocket connections that take ready-made frames, so an event is framed once for every
-# client (`api.frames`). No per-message deflate: events are JSON of a few hundred bytes, and it
-# compressed each one once per client (half the fan-out's time with 100 clients).
-# `ws_max_size`: a client message over 64 KiB closes its connection with 1009 (clients send
-# pings of a few bytes; uvicorn's default, 16 MiB, let 20 clients take the server to ~1 GB).
+# client (`api.ws.frames`; plain ASGI when uvicorn's private surface has changed). No per-message
+# deflate: events are JSON of a few hundred bytes, and it compressed each one once per client
+# (half the fan-out's time with 100 clients). `ws_max_size`: a client message over 64 KiB closes
+# its connection with 1009 (clients send pings of a few bytes; uvicorn's default, 16 MiB, let 20
+# clients take the server to ~1 GB).
 UVICORN_OPTIONS: dict[str, Any] = {
-    "ws": FramedWebSocketProtocol,
+    "ws": uvicorn_ws(),
     "ws_per_message_deflate": False,
     "ws_max_size": 64 * 1024,
 }
@@ -111,10 +112,10 @@ def create_app(
         charts.router,
         positions.router,
         system.router,
+        signals.router,
+        ws.router,
     ):
         app.include_router(router)
-    app.include_router(signals.router)
-    app.include_router(websocket_router)
     return app
 
 

@@ -6,16 +6,13 @@ pipeline (live, and the factory of the replay one), risk, the real and the shado
 session exits; `build_orchestrator` hands them, a bus and a clock to the orchestrator. A live
 broker adapter plugs in through `broker=` (an `ExecutionPort`) without touching the orchestrator.
 
-`build_live_engine` is the one factory of a `LiveEngine` (the API's engine and the monitor
-widget's engine alike).
+The `LiveEngine` that runs an orchestrator over a feed is made above this, in
+`engine/live_factory.py` (the live engine imports the runner, which builds through here).
 """
 
 from __future__ import annotations
 
-import logging
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from transmission.config import EngineConfig
 from transmission.contracts import contract_for
@@ -34,13 +31,6 @@ from transmission.market.calendar import SessionTracker
 from transmission.market.resample import BarAggregator
 from transmission.regime import RegimeClassifier
 from transmission.risk import RiskManager
-
-if TYPE_CHECKING:
-    from transmission.engine.feeds import BarSource
-    from transmission.engine.live import LiveEngine
-    from transmission.journal import Journal
-
-log = logging.getLogger(__name__)
 
 
 def build_parts(config: EngineConfig, *, broker: ExecutionPort | None = None) -> EngineParts:
@@ -92,41 +82,3 @@ def build_orchestrator(
         bus=bus or EventBus(),
         clock=clock or ReplayClock(),
     )
-
-
-def build_live_engine(
-    journal: Journal,
-    config: EngineConfig,
-    *,
-    source: BarSource | None = None,
-    follow_path: Path | None = None,
-    speed: float = 60.0,
-    flush_every_bars: int = 500,
-    skip_to_open: bool = False,
-) -> LiveEngine:
-    """The one way to make a `LiveEngine`: on a paced replay of `source`, or following a file.
-
-    A replay that already completed in this journal starts over (a demo feed, or a page watched
-    to its end before); an interrupted one resumes from its checkpoint. With `skip_to_open`, a
-    fresh replay runs its overnight bars unpaced up to the half hour before the RTH open.
-    """
-    from transmission.engine.live import LiveEngine  # live imports the runner, which imports us
-
-    if follow_path is not None:
-        return LiveEngine(
-            journal,
-            config,
-            follow_path=follow_path,
-            speed=speed,
-            flush_every_bars=flush_every_bars,
-        )
-    engine = LiveEngine(
-        journal, config, source=source, speed=speed, flush_every_bars=flush_every_bars
-    )
-    status = journal.run_status(engine.run_id)
-    if status == "completed":
-        log.info("run %s had completed: replaying its feed from the start", engine.run_id)
-        journal.delete_run(engine.run_id)
-    if skip_to_open and status in (None, "completed"):
-        engine.skip_to_open()
-    return engine

@@ -21,9 +21,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from transmission.config import load_config
-from transmission.engine.build import build_live_engine
 from transmission.engine.live import LiveEngine
+from transmission.engine.live_factory import build_live_engine
 from transmission.journal import Journal, JournalBusyError
+from transmission.services import Services
 from transmission.settings import load_settings
 from transmission.widgets.dashboard import DEFAULT_INTERVAL, Dashboard
 from transmission.widgets.local import EngineFeed
@@ -203,7 +204,7 @@ def _open_local(options: MonitorOptions) -> Monitor:
         raise
     risk = config.risk_config()
     dashboard = Dashboard(
-        EngineFeed(engine, history=options.history),
+        EngineFeed(Services(journal, engine), history=options.history),
         limits=risk,
         window=options.window,
         rows=options.rows,

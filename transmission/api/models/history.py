@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from transmission.api.models.trade import ApiQuery, TradeFilterQuery, TradeResponse
-from transmission.history import CANDLE_MINUTES
+from transmission.services.history import CANDLE_MINUTES
 
 MAX_CANDLES = 5000
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from transmission.strategies.names import display_name
 
 if TYPE_CHECKING:
-    from transmission.engine.orchestrator import EngineStatus
+    from transmission.engine.status import EngineStatus
 
 
 SystemState = Literal["ready", "paused", "halted", "stopped", "completed", "failed"]

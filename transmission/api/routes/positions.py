@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from transmission import history
-from transmission.api.deps import StateDep
+from transmission.api.deps import ServicesDep
 from transmission.api.models.history import PositionListResponse, PositionResponse, RunQuery
 from transmission.api.models.system import error_responses
 from transmission.api.models.trade import TradeResponse
@@ -16,11 +15,11 @@ router = APIRouter(prefix="/api/positions", tags=["positions"], responses=error_
 
 
 @router.get("", response_model=PositionListResponse, responses=error_responses(422))
-def positions(state: StateDep, query: Annotated[RunQuery, Query()]) -> PositionListResponse:
+def positions(services: ServicesDep, query: Annotated[RunQuery, Query()]) -> PositionListResponse:
     """The run's open position (none or one): the trade with its exit fields null, the last
     price and the unrealized P&L in $ and R (before costs)."""
-    run = query.run or state.default_run_id
-    found = history.open_positions(state.journal, state.engine, run)
+    run = query.run or services.default_run_id
+    found = services.history.positions(run)
     return PositionListResponse(
         run_id=found[0].trade["run_id"] if found else run,
         positions=[

@@ -1,7 +1,7 @@
-"""Runs, equity, candles and open positions: the service reads behind the API's chart routes.
+"""Runs, equity, candles and open positions: the reads behind the API's chart routes.
 
 Values in, records out: the SQL is `journal.queries`', the figures `metrics`' and `features`'.
-An engine's state (for the open position) comes from `services.engine_state`.
+An engine's state (for the open position and how far a run has got) comes from `EngineStates`.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from transmission.journal.queries import (
 from transmission.market.calendar import annotate, trading_days_of
 from transmission.market.resample import resample
 from transmission.metrics import drawdown_r, equity_curve_r
+from transmission.services.engine_state import EngineStates
 
 if TYPE_CHECKING:
     from transmission.engine.live import LiveEngine
@@ -233,12 +234,10 @@ class OpenPosition:
 
 
 def open_positions(
-    journal: Journal, engine: LiveEngine | None = None, run_id: str | None = None
+    journal: Journal, states: EngineStates, run_id: str | None = None
 ) -> list[OpenPosition]:
     """The run's open position (0 or 1), marked at the last bar's close (before costs)."""
-    from transmission.services import engine_state  # the state reader; services imports us not
-
-    state = engine_state(journal, engine, run_id)
+    state = states.state(run_id)
     if state is None or not state.broker.get("position"):
         return []
     position = state.broker["position"]
@@ -284,11 +283,44 @@ def _after(last_bar_ns: int) -> pd.Timestamp:
     return pd.Timestamp(last_bar_ns, unit="ns", tz="UTC") + pd.Timedelta(nanoseconds=1)
 
 
-def open_trade(
-    journal: Journal, engine: LiveEngine | None, run_id: str, key: str
-) -> dict[str, Any] | None:
-    """The open trade with journal key `key`, as a record with exit fields null; else None."""
-    for position in open_positions(journal, engine, run_id):
-        if position.trade["trade_key"] == key:
-            return position.trade
-    return None
+class History:
+    """Runs, equity curves, candles and open positions of one journal (and its engine)."""
+
+    def __init__(self, journal: Journal, states: EngineStates) -> None:
+        self.journal = journal
+        self.states = states
+
+    def runs(self) -> list[dict[str, Any]]:
+        return runs(self.journal)
+
+    def equity(self, f: TradeFilter, *, by: str) -> dict[str, Any]:
+        return equity(self.journal, f, by=by)
+
+    def candles(
+        self,
+        run_id: str | None,
+        *,
+        minutes: int,
+        since: pd.Timestamp | None,
+        until: pd.Timestamp | None,
+        limit: int,
+    ) -> dict[str, Any] | None:
+        return candles(
+            self.journal,
+            run_id,
+            self.states.engine,
+            minutes=minutes,
+            since=since,
+            until=until,
+            limit=limit,
+        )
+
+    def positions(self, run_id: str | None = None) -> list[OpenPosition]:
+        return open_positions(self.journal, self.states, run_id)
+
+    def open_trade(self, run_id: str, key: str) -> dict[str, Any] | None:
+        """The open trade with journal key `key`, a record with exit fields null; else None."""
+        for position in self.positions(run_id):
+            if position.trade["trade_key"] == key:
+                return position.trade
+        return None

@@ -1,22 +1,14 @@
 """The WebSocket connection manager: engine events out, ping/pong in, slow clients dropped.
 
-Every message is a JSON object with a `type`; the server's carry a `timestamp` too, and their
-payload as the original design's clients read it (`Event.to_message`; schema: /asyncapi.json).
-
-- Server to client: `connected` (on accept; `message`, `run_id`), the engine's `regime_change`
-  (`regime` and the rest flat), `signal` (under `signal`), `risk_update` (under `risk`) and
-  `trade_execution` (under `trade`), `pong` (answer to a ping; `echo`), `ping` (to an idle
-  client), and `error` (to a malformed message; `message`).
-- Client to server: `{"type": "ping"}` (answered with `pong`, echoing its `data` as `echo`) and
-  `{"type": "pong"}` (answer to a server ping). Anything else gets an `error` message; a message
-  over 64 KiB closes the connection with 1009.
+The messages themselves are `ws.protocol`'s and `Event.to_message`'s (the design's shape; the
+contract is /asyncapi.json); the ready-made frames are `ws.frames`'.
 
 Engine events arrive on the engine's thread, a bar's events together (`EventBus.batch`).
 `publish_batch` serialises each once and hands them to the event loop; the loop writes them to
 every client. Two ways of writing, one per kind of server:
 
 - Where the server offers the `transmission.frames` extension (`transmission serve`:
-  `api.frames`), the events are framed once and the same bytes are written to each socket
+  `api.ws.frames`), the events are framed once and the same bytes are written to each socket
   there and then, in one write. A client whose unsent bytes pass `buffer_bytes` (it reads
   slower than events come), or stay unsent for `send_timeout_s`, is dropped.
 - Elsewhere (any other ASGI server), each client has a bounded send queue drained by its own
@@ -46,42 +38,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from transmission.api.errors import error_body
-from transmission.api.frames import FrameWriter, frame_writer, text_frame
-from transmission.api.security import TOKEN_QUERY, bearer_token, token_matches
+from transmission.api.ws.frames import FrameWriter, frame_writer, text_frame
+from transmission.api.ws.protocol import (
+    CLOSE_TOO_BIG,
+    MAX_CLIENT_FRAME,
+    answer,
+    message,
+    server_time,
+)
 from transmission.engine.bus import EventBus
 from transmission.engine.events import Connected, Event
-from transmission.settings import is_loopback
 
-if TYPE_CHECKING:
-    from transmission.api.state import AppState
-
-log = logging.getLogger("transmission.api.websocket")
-MAX_CLIENT_MESSAGE = 4096  # bytes; clients only ever send pings: larger ones get an error
-# Larger still closes the connection with 1009 ("message too big"). uvicorn enforces it as it
-# reads (`UVICORN_OPTIONS["ws_max_size"]`); this check covers servers started without it.
-MAX_CLIENT_FRAME = 64 * 1024
-CLOSE_TOO_BIG = 1009
-
-
-EXCHANGE_TZ = ZoneInfo("America/New_York")
-
-
-def _now() -> datetime:
-    return datetime.now(EXCHANGE_TZ)
-
-
-def message(kind: str, fields: dict[str, Any] | None = None) -> str:
-    """A server message of the manager's own (ping, pong, error) as JSON text."""
-    return json.dumps({"type": kind, "timestamp": _now().isoformat(), **(fields or {})})
+log = logging.getLogger("transmission.api.ws")
 
 
 def _frames(texts: Sequence[str]) -> bytes:
@@ -247,7 +218,8 @@ class ConnectionManager:
         self._clients.add(client)
         if client.writer is None:
             client.sender = asyncio.get_running_loop().create_task(self._send(client))
-        connected = Connected(ts_event=_now(), ts_init=_now(), run_id=self.run_id)
+        stamp = server_time()
+        connected = Connected(ts_event=stamp, ts_init=stamp, run_id=self.run_id)
         self._deliver(client, (json.dumps(connected.to_message()),))
         try:
             await self._receive(client)
@@ -283,39 +255,9 @@ class ConnectionManager:
                 reason = f"message too big: at most {MAX_CLIENT_FRAME} bytes"
                 await self._close(client, CLOSE_TOO_BIG, reason)
                 return
-            reply = self.answer(raw.get("text"), raw.get("bytes"))
+            reply = answer(raw.get("text"), raw.get("bytes"))
             if reply is not None:
                 self._deliver(client, (reply,))
-
-    @staticmethod
-    def answer(text: str | None, data: bytes | None = None) -> str | None:
-        """The reply to one client message (None: no reply)."""
-        if text is None:
-            return message("error", {"message": "binary messages are not supported: send JSON"})
-        if len(text) > MAX_CLIENT_MESSAGE:
-            return message(
-                "error", {"message": f"message too large: at most {MAX_CLIENT_MESSAGE} bytes"}
-            )
-        try:
-            parsed = json.loads(text)
-        except ValueError as exc:
-            return message("error", {"message": f"malformed message, not JSON: {exc}"})
-        except RecursionError:
-            return message("error", {"message": "malformed message: nested too deeply"})
-        if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
-            return message(
-                "error",
-                {"message": 'a message is a JSON object with a "type": send {"type": "ping"}'},
-            )
-        kind = parsed["type"]
-        if kind == "ping":
-            echo = parsed.get("data")
-            return message("pong", {"echo": echo} if echo is not None else None)
-        if kind == "pong":
-            return None
-        return message(
-            "error", {"message": f"unknown message type {kind!r}: the server accepts ping and pong"}
-        )
 
     async def _housekeep(self) -> None:
         """Drop clients whose send has stalled; ping the idle ones."""
@@ -345,28 +287,3 @@ class ConnectionManager:
         await asyncio.gather(
             *(self._close(client, 1001, "server shutting down") for client in clients)
         )
-
-
-router = APIRouter()
-
-
-@router.websocket("/ws")
-async def events(websocket: WebSocket) -> None:
-    """Engine events as they happen. Open on loopback when no token is configured (as the GET
-    routes are); otherwise it needs the API token (`?token=` or a bearer header)."""
-    state: AppState = websocket.app.state.transmission
-    token = websocket.query_params.get(TOKEN_QUERY) or bearer_token(
-        websocket.headers.get("authorization")
-    )
-    server = websocket.scope.get("server")
-    open_here = (
-        state.token_generated
-        and state.settings.is_loopback
-        and is_loopback(server[0] if server else None)
-    )
-    if not open_here and not token_matches(state.token, token):
-        body = error_body(401, "missing or wrong API token: connect to /ws?token=<token>")
-        await websocket.send_denial_response(JSONResponse(body, 401))
-        return
-    await websocket.accept()
-    await state.manager.serve(websocket)
