@@ -137,6 +137,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (sweep_id, point_id)
     );
     """,
+    # 3: every run gets a number, unique in the journal and kept across restarts (a
+    # resumed run keeps its row); a trade's public id is built from it (journal.queries).
+    """
+    CREATE SEQUENCE run_number_seq START WITH 0 MINVALUE 0;
+    ALTER TABLE runs ADD COLUMN run_number BIGINT DEFAULT nextval('run_number_seq');
+    CREATE UNIQUE INDEX runs_number ON runs (run_number);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
