@@ -119,8 +119,8 @@ def preflight(settings: Settings) -> None:
 
 def build_engine(settings: Settings, journal: Journal) -> LiveEngine:
     """A LiveEngine on the configured feed: a paced replay of a file or the simulator, or a
-    followed file. A replay that already completed in this journal starts over (a demo feed);
-    an interrupted one resumes where it stopped."""
+    followed file. A replay that already completed in this journal is played again as a new
+    run (its trades stay); an interrupted one resumes where it stopped."""
     config = load_config(settings.config, symbol=settings.symbol)
     if settings.feed == "follow":
         if settings.data is None:
@@ -134,11 +134,15 @@ def build_engine(settings: Settings, journal: Journal) -> LiveEngine:
         source = from_file(settings.data, config.symbol)
     else:
         source = from_simulator(settings.simulate_days, config.symbol, seed=settings.seed)
+    replaying = 1
     engine = LiveEngine(journal, config, source=source, speed=settings.speed)
-    status = journal.run_status(engine.run_id)
-    if status == "completed":
-        log.info("run %s had completed: replaying its feed from the start", engine.run_id)
-        journal.delete_run(engine.run_id)
-    if status is None or status == "completed":
+    while (status := journal.run_status(engine.run_id)) == "completed":
+        replaying += 1
+        engine = LiveEngine(
+            journal, config, source=source, speed=settings.speed, replaying=replaying
+        )
+    if replaying > 1:
+        log.info("the feed's earlier replays had completed: run %s plays it again", engine.run_id)
+    if status is None:
         engine.skip_to_open()
     return engine

@@ -18,7 +18,7 @@ import pandas as pd
 from transmission.config import EngineConfig, JournalConfig
 from transmission.engine.bus import EventBus
 from transmission.engine.clock import Clock, WallClock
-from transmission.engine.feeds import BarSource, follow, paced, replay
+from transmission.engine.feeds import BarSource, FollowedFile, follow, paced, replay
 from transmission.engine.orchestrator import EngineStatus
 from transmission.engine.runner import EngineRun
 from transmission.journal import Journal
@@ -47,7 +47,10 @@ class LiveEngine:
         clock: Clock | None = None,
         kind: str = "live",
         flush_every_bars: int = 500,
+        replaying: int = 1,
     ) -> None:
+        """`replaying`: which replay of the source this is; each is a run of its own, so a
+        finished replay played again is a new run and keeps the first one's rows."""
         if (source is None) == (follow_path is None):
             raise ValueError("a live engine needs exactly one of a bar source or a file to follow")
         if speed <= 0:
@@ -64,6 +67,8 @@ class LiveEngine:
         self.bus = bus or EventBus()
         if source is not None:
             dataset, identity = source.dataset, f"{source.identity}:x{speed:g}"
+            if replaying > 1:
+                identity += f":replay{replaying}"
         else:
             assert follow_path is not None
             dataset, identity = f"follow-{follow_path.stem}", str(follow_path.resolve())
@@ -83,6 +88,7 @@ class LiveEngine:
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
         self.outcome: str | None = None
+        self.followed: FollowedFile | None = None
         self.finished = threading.Event()
 
     @property
@@ -126,6 +132,7 @@ class LiveEngine:
                     on_quarantine=self._quarantine,
                     stop=self._stop,
                     after_ns=after,
+                    on_open=self._on_followed,
                 )
                 store = True
             for bar in feed:
@@ -180,6 +187,14 @@ class LiveEngine:
         run.flush()
         log.info("run %s skipped %d bars to %s", run.run_id, count, local.iloc[count])
         return count
+
+    def _on_followed(self, followed: FollowedFile) -> None:
+        self.followed = followed
+
+    @property
+    def feed_note(self) -> str | None:
+        """The last thing the feed noticed (a followed file rotated or truncated), if any."""
+        return self.followed.note if self.followed is not None else None
 
     def _quarantine(self, line: int, raw: str, reason: str) -> None:
         frame = pd.DataFrame(
