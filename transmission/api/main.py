@@ -9,6 +9,7 @@ serve with `UVICORN_OPTIONS`; with the uvicorn command, add
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import socket
@@ -128,7 +129,12 @@ def run_server(*, reload: bool = False, **overrides: Any) -> None:
     config = uvicorn.Config(
         create_app(settings), host=settings.host, port=settings.port, **UVICORN_OPTIONS
     )
-    uvicorn.Server(config).run(sockets=[listening])
+    server = uvicorn.Server(config)
+    # Ctrl-C is how it stops: uvicorn shuts down, then raises the signal it caught again.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listening])
+    if not server.started:
+        raise RuntimeError("the API did not start (see the log above)")
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -18,7 +18,7 @@ from transmission.api.websocket import ConnectionManager
 from transmission.config import load_config
 from transmission.engine.feeds import from_file, from_simulator
 from transmission.engine.live import LiveEngine
-from transmission.journal import Journal, open_reader
+from transmission.journal import Journal
 from transmission.settings import Settings, SettingsError
 
 log = logging.getLogger("transmission.api")
@@ -71,7 +71,8 @@ def open_state(
     """Open the journal and build the engine the settings ask for (not started yet)."""
     engine: LiveEngine | None = None
     if settings.feed == "none":
-        journal = open_reader(settings.db)
+        # Never the journal itself: an engine started on it later must be able to open it.
+        journal = Journal.snapshot_reader(settings.db)
     else:
         journal = Journal(settings.db)
         try:
