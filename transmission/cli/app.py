@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from transmission.cli import data, monitor, reports, research, serve
+from transmission.cli import control, data, monitor, reports, research, serve
 
 app = typer.Typer(
     name="transmission",
@@ -22,3 +22,4 @@ research.register(app)
 serve.register(app)
 monitor.register(app)
 reports.register(app)
+control.register(app)

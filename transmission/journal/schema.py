@@ -114,6 +114,19 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TIMESTAMPTZ NOT NULL
     );
     """,
+    # controls: every halt, resume, reset and flatten, journalled before it is acknowledged (a
+    # restart applies those its checkpoint has not seen).
+    """
+    CREATE TABLE controls (
+        run_id VARCHAR NOT NULL,
+        seq BIGINT NOT NULL,
+        requested_at TIMESTAMPTZ NOT NULL,
+        action VARCHAR NOT NULL,
+        rule VARCHAR,
+        reason VARCHAR NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -468,10 +468,37 @@ class Journal:
         row = first_row(self.cursor(), "SELECT status FROM runs WHERE run_id = ?", [run_id])
         return str(row[0]) if row else None
 
+    def record_control(self, run_id: str, action: str, rule: str | None, reason: str) -> int:
+        """Journal one control of a run in its own transaction; returns its sequence number."""
+        with self.transaction() as tx:
+            row = first_row(
+                tx, "SELECT coalesce(max(seq), 0) + 1 FROM controls WHERE run_id = ?", [run_id]
+            )
+            seq = int(row[0]) if row else 1
+            tx.execute(
+                "INSERT INTO controls VALUES (?, ?, now(), ?, ?, ?)",
+                [run_id, seq, action, rule, reason],
+            )
+        return seq
+
+    def controls_after(self, run_id: str, seq: int) -> list[tuple[int, str, str | None, str]]:
+        """(seq, action, rule, reason) of a run's controls after `seq`, in order."""
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT seq, action, rule, reason FROM controls WHERE run_id = ? AND seq > ? "
+                "ORDER BY seq",
+                [run_id, seq],
+            )
+            .fetchall()
+        )
+        return [(int(a), str(b), c, str(d)) for a, b, c, d in rows]
+
     def delete_run(self, run_id: str) -> None:
         """Remove a run and everything it journalled (bars stay: they belong to the dataset)."""
         with self.transaction() as tx:
-            for table in ("signals", "trades", "regime_changes", "risk_events", "engine_state"):
+            for table in ("signals", "trades", "regime_changes", "risk_events", "engine_state",
+                          "controls"):  # fmt: skip
                 tx.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
             tx.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
 

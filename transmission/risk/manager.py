@@ -26,6 +26,9 @@ _RECENT = _FIELDS.index("recent_r")
 _OPEN = _FIELDS.index("open_r")
 
 
+MANUAL_RESET = ("red_days", "drawdown", "manual_halt")  # rules a person may reset
+
+
 def _foresight(rules: tuple[Rule, ...]) -> tuple[bool, list[Any], list[tuple[str, Any]]]:
     """Whether the rules can tell ahead when they change (see `Rule`), and how: the clock
     readers' `changes_at`, the mark readers' names and `breached`."""
@@ -321,7 +324,7 @@ class RiskManager:
         elif rule == "manual_halt":
             self.resume()
         else:
-            raise ValueError(f"rule {rule!r} has no manual reset: red_days, drawdown, manual_halt")
+            raise ValueError(f"rule {rule!r} has no manual reset: {', '.join(MANUAL_RESET)}")
 
     # -- persistence --------------------------------------------------------------------------
 

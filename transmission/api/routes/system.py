@@ -1,4 +1,5 @@
-"""API info, engine status, risk, health, and the manual halt (kill switch) and resume."""
+"""API info, engine status, risk, health, and the controls: halt (kill switch), resume, reset
+of a manual-reset tripwire, flatten at market."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from transmission.api.deps import Authorized, EngineDep, RateLimited, StateDep
 from transmission.api.errors import Conflict, NotFound
 from transmission.api.models.system import (
     ApiInfo,
+    ControlRequest,
     ControlResponse,
     HaltRequest,
     HealthResponse,
+    ResetRequest,
     RiskStatusResponse,
     SystemStatusResponse,
     TripwireStatus,
@@ -69,23 +72,53 @@ def health(state: StateDep) -> HealthResponse:
 )
 def halt(engine: EngineDep, request: HaltRequest | None = None) -> ControlResponse:
     """Kill switch: the engine opens no new trade until resumed (open trades keep their
-    brackets)."""
-    running = _require_engine(engine)
-    running.halt((request or HaltRequest()).reason)
-    return ControlResponse(action="halt", status=status_response(running.status(), "engine"))
+    brackets). Journalled before it is answered; it survives a restart."""
+    return _control(engine, "halt", (request or HaltRequest()).reason)
 
 
 @router.post(
     "/resume",
     response_model=ControlResponse,
     dependencies=[Authorized, RateLimited],
-    responses=error_responses(409, 429),
+    responses=error_responses(400, 409, 422, 429),
 )
-def resume(engine: EngineDep) -> ControlResponse:
+def resume(engine: EngineDep, request: ControlRequest | None = None) -> ControlResponse:
     """Lift a manual halt (other tripwires still apply)."""
+    return _control(engine, "resume", (request or ControlRequest()).reason)
+
+
+@router.post(
+    "/reset",
+    response_model=ControlResponse,
+    dependencies=[Authorized, RateLimited],
+    responses=error_responses(400, 409, 422, 429),
+)
+def reset(engine: EngineDep, request: ResetRequest) -> ControlResponse:
+    """Clear a manual-reset tripwire (red_days, drawdown, manual_halt)."""
+    return _control(engine, "reset", request.reason, request.rule)
+
+
+@router.post(
+    "/flatten",
+    response_model=ControlResponse,
+    dependencies=[Authorized, RateLimited],
+    responses=error_responses(400, 409, 422, 429),
+)
+def flatten(engine: EngineDep, request: ControlRequest | None = None) -> ControlResponse:
+    """Close the open position at market and cancel any working order."""
+    return _control(engine, "flatten", (request or ControlRequest()).reason)
+
+
+def _control(
+    engine: LiveEngine | None, action: str, reason: str, rule: str | None = None
+) -> ControlResponse:
     running = _require_engine(engine)
-    running.resume()
-    return ControlResponse(action="resume", status=status_response(running.status(), "engine"))
+    seq = running.control(action, reason, rule)
+    return ControlResponse(
+        action=action,
+        status=status_response(running.status(), "engine"),
+        control_seq=seq,
+    )
 
 
 # -- shaping (no logic: each figure comes from the services or the engine) ------------------
@@ -93,7 +126,7 @@ def resume(engine: EngineDep) -> ControlResponse:
 
 def _require_engine(engine: LiveEngine | None) -> LiveEngine:
     if engine is None:
-        raise Conflict("no engine runs in this server (--feed none): nothing to halt or resume")
+        raise Conflict("no engine runs in this server (--feed none): no control to apply")
     return engine
 
 
@@ -129,8 +162,9 @@ def _health(state: AppState) -> HealthResponse:
     error = engine.error if engine is not None else None
     engine_ok = engine is None or (error is None and (engine.running or engine.finished.is_set()))
     ready = database and engine_ok
+    stale_since = engine.stale_since if engine is not None else None
     return HealthResponse(
-        status="ok" if ready else "degraded",
+        status="ok" if ready and stale_since is None else "degraded",
         ready=ready,
         database=database,
         database_path=state.journal.path,
@@ -142,6 +176,8 @@ def _health(state: AppState) -> HealthResponse:
         run_id=run_id,
         last_bar_time=last_bar.to_pydatetime() if last_bar is not None else None,
         websocket_clients=state.manager.client_count,
+        stale_since=stale_since.to_pydatetime() if stale_since is not None else None,
+        feed_note=engine.feed_note if engine is not None else None,
     )
 
 
@@ -172,6 +208,8 @@ def _info(state: AppState) -> ApiInfo:
             "GET /api/system/health",
             "POST /api/system/halt",
             "POST /api/system/resume",
+            "POST /api/system/reset",
+            "POST /api/system/flatten",
             "POST /api/signals/generate",
             "WS /ws",
         ],
