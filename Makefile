@@ -42,12 +42,14 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/ruff check transmission tests benchmarks
 	$(BIN)/ruff format --check transmission tests benchmarks
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check transmission tests benchmarks
 	$(BIN)/ruff format --check transmission tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -15,7 +15,7 @@ import typer
 
 from transmission.cli.common import console, friendly_errors
 
-RESETTABLE = ("red_days", "drawdown", "manual_halt")  # as transmission.risk.manager.MANUAL_RESET
+RESETTABLE = ("red_days", "drawdown", "manual_halt")  # the rules with `ManualReset`
 
 
 class Action(StrEnum):

@@ -22,13 +22,12 @@ from transmission.engine.bus import EventBus
 from transmission.engine.clock import Clock, WallClock
 from transmission.engine.events import RunStatus
 from transmission.engine.feeds import BarSource, FollowedFile, follow, paced, replay
-from transmission.engine.orchestrator import EngineStatus
 from transmission.engine.runner import EngineRun
+from transmission.engine.status import EngineStatus
 from transmission.journal import Journal
 from transmission.journal.queries import bars_frame
 from transmission.market.calendar import EXCHANGE_TZ
 from transmission.risk import RuleStatus
-from transmission.risk.manager import MANUAL_RESET
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +101,9 @@ class LiveEngine:
         # are applied again to the restored state, so a restore never undoes one.
         self._control_lock = threading.Lock()
         self._ready = False
-        # The feed's clock, for the watchdog: market time of the last bar plus the wall time
-        # since it arrived, at the feed's pace.
-        self._pace = speed if source is not None else follow_pace
+        # The followed file's clock, for the watchdog: market time of the last bar plus the
+        # wall time since it arrived, at `follow_pace`.
+        self._pace = follow_pace
         self._arrived: float | None = None
         self._stale_since_ns: int | None = None
         self._watchdog: threading.Thread | None = None
@@ -126,10 +125,13 @@ class LiveEngine:
             )
         self._thread = threading.Thread(target=self._loop, name="transmission-engine", daemon=True)
         self._thread.start()
-        self._watchdog = threading.Thread(
-            target=self._watch, name="transmission-feed-watchdog", daemon=True
-        )
-        self._watchdog.start()
+        if self.follow_path is not None:
+            # Only a followed file can fall silent: a paced replay's silences are its data's
+            # gaps, which the bars show (and its pace is only as steady as the machine).
+            self._watchdog = threading.Thread(
+                target=self._watch, name="transmission-feed-watchdog", daemon=True
+            )
+            self._watchdog.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -305,8 +307,9 @@ class LiveEngine:
         """
         if action not in CONTROLS:
             raise ValueError(f"unknown control {action!r}: one of {', '.join(CONTROLS)}")
-        if action == "reset" and rule not in MANUAL_RESET:
-            raise ValueError(f"rule {rule!r} has no manual reset: one of {', '.join(MANUAL_RESET)}")
+        resettable = self.run.orchestrator.risk.manual_resets
+        if action == "reset" and rule not in resettable:
+            raise ValueError(f"rule {rule!r} has no manual reset: one of {', '.join(resettable)}")
         with self._control_lock:
             seq = self.journal.record_control(self.run_id, action, rule, reason)
             self._apply(action, rule, reason)

@@ -1,15 +1,15 @@
 """API info, engine status, risk, health, and the controls: halt (kill switch), resume, reset
-of a manual-reset tripwire, flatten at market."""
+of a manual-reset tripwire, flatten at market (each through `services.control`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 
-import pandas as pd
 from fastapi import APIRouter
 
-from transmission import services
-from transmission.api.deps import Authorized, EngineDep, RateLimited, StateDep
+from transmission.api.deps import Authorized, RateLimited, ServicesDep, StateDep
 from transmission.api.errors import Conflict, NotFound
 from transmission.api.models.system import (
     ApiInfo,
@@ -25,7 +25,7 @@ from transmission.api.models.system import (
     status_response,
 )
 from transmission.api.state import AppState
-from transmission.engine.live import LiveEngine
+from transmission.services import NoEngine, RiskReport
 from transmission.strategies import available
 
 info_router = APIRouter(tags=["info"], responses=error_responses(401))
@@ -41,21 +41,21 @@ def api_info(state: StateDep) -> ApiInfo:
 
 
 @router.get("/status", response_model=SystemStatusResponse, responses=error_responses(404))
-def system_status(state: StateDep) -> SystemStatusResponse:
+def system_status(services: ServicesDep) -> SystemStatusResponse:
     """Regime, strategy, P&L in R and risk: the engine now, or its run's last checkpoint."""
-    status = services.system_status(state.journal, state.engine)
+    status = services.state.status()
     if status is None:
         raise NotFound(NO_RUN)
-    return status_response(status, "engine" if state.engine else "journal")
+    return status_response(status, services.state.source)
 
 
 @router.get("/risk", response_model=RiskStatusResponse, responses=error_responses(404))
-def risk_status(state: StateDep) -> RiskStatusResponse:
+def risk_status(services: ServicesDep) -> RiskStatusResponse:
     """Every tripwire and whether the engine may open a trade."""
-    report = services.risk_report(state.journal, state.engine)
+    report = services.state.risk()
     if report is None:
         raise NotFound(NO_RUN)
-    return _risk(report, "engine" if state.engine else "journal")
+    return _risk(report, services.state.source)
 
 
 @router.get("/health", response_model=HealthResponse)
@@ -70,10 +70,10 @@ def health(state: StateDep) -> HealthResponse:
     dependencies=[Authorized, RateLimited],
     responses=error_responses(400, 409, 422, 429),
 )
-def halt(engine: EngineDep, request: HaltRequest | None = None) -> ControlResponse:
+def halt(services: ServicesDep, request: HaltRequest | None = None) -> ControlResponse:
     """Kill switch: the engine opens no new trade until resumed (open trades keep their
-    brackets). Journalled before it is answered; it survives a restart."""
-    return _control(engine, "halt", (request or HaltRequest()).reason)
+    brackets). Journalled before it is answered; it holds through a restart."""
+    return _control(services, "halt", (request or HaltRequest()).reason)
 
 
 @router.post(
@@ -82,9 +82,9 @@ def halt(engine: EngineDep, request: HaltRequest | None = None) -> ControlRespon
     dependencies=[Authorized, RateLimited],
     responses=error_responses(400, 409, 422, 429),
 )
-def resume(engine: EngineDep, request: ControlRequest | None = None) -> ControlResponse:
+def resume(services: ServicesDep, request: ControlRequest | None = None) -> ControlResponse:
     """Lift a manual halt (other tripwires still apply)."""
-    return _control(engine, "resume", (request or ControlRequest()).reason)
+    return _control(services, "resume", (request or ControlRequest()).reason)
 
 
 @router.post(
@@ -93,9 +93,9 @@ def resume(engine: EngineDep, request: ControlRequest | None = None) -> ControlR
     dependencies=[Authorized, RateLimited],
     responses=error_responses(400, 409, 422, 429),
 )
-def reset(engine: EngineDep, request: ResetRequest) -> ControlResponse:
+def reset(services: ServicesDep, request: ResetRequest) -> ControlResponse:
     """Clear a manual-reset tripwire (red_days, drawdown, manual_halt)."""
-    return _control(engine, "reset", request.reason, request.rule)
+    return _control(services, "reset", request.reason, request.rule)
 
 
 @router.post(
@@ -104,33 +104,39 @@ def reset(engine: EngineDep, request: ResetRequest) -> ControlResponse:
     dependencies=[Authorized, RateLimited],
     responses=error_responses(400, 409, 422, 429),
 )
-def flatten(engine: EngineDep, request: ControlRequest | None = None) -> ControlResponse:
+def flatten(services: ServicesDep, request: ControlRequest | None = None) -> ControlResponse:
     """Close the open position at market and cancel any working order."""
-    return _control(engine, "flatten", (request or ControlRequest()).reason)
+    return _control(services, "flatten", (request or ControlRequest()).reason)
 
 
 def _control(
-    engine: LiveEngine | None, action: str, reason: str, rule: str | None = None
+    services: ServicesDep, action: str, reason: str, rule: str | None = None
 ) -> ControlResponse:
-    running = _require_engine(engine)
-    seq = running.control(action, reason, rule)
+    try:
+        applied = services.control.apply(action, reason, rule)
+    except NoEngine:
+        raise Conflict("no engine runs in this server (--feed none): no control to apply") from None
     return ControlResponse(
         action=action,
-        status=status_response(running.status(), "engine"),
-        control_seq=seq,
+        status=status_response(applied.status, "engine"),
+        control_seq=applied.seq,
     )
 
 
-# -- shaping (no logic: each figure comes from the services or the engine) ------------------
+# -- shaping (no logic: each figure comes from the services) -------------------------------
 
 
-def _require_engine(engine: LiveEngine | None) -> LiveEngine:
-    if engine is None:
-        raise Conflict("no engine runs in this server (--feed none): no control to apply")
-    return engine
+@contextmanager
+def _engine_required() -> Iterator[None]:
+    try:
+        yield
+    except NoEngine:
+        raise Conflict(
+            "no engine runs in this server (--feed none): nothing to halt or resume"
+        ) from None
 
 
-def _risk(report: services.RiskReport, source: str) -> RiskStatusResponse:
+def _risk(report: RiskReport, source: str) -> RiskStatusResponse:
     tripwires = [
         TripwireStatus(
             rule=s.rule, strategy=s.strategy, tripped=s.tripped, reason=s.reason, until=s.until
@@ -146,38 +152,23 @@ def _risk(report: services.RiskReport, source: str) -> RiskStatusResponse:
 
 
 def _health(state: AppState) -> HealthResponse:
-    engine = state.engine
-    run_id: str | None
-    last_bar: pd.Timestamp | None
-    try:
-        if engine is not None:
-            status = engine.status()
-            run_id, last_bar = status.run_id, status.last_bar_time
-        else:
-            checkpoint = services.last_checkpoint(state.journal)
-            run_id, last_bar = checkpoint[:2] if checkpoint else (None, None)
-        database = True
-    except Exception:
-        run_id, last_bar, database = None, None, False
-    error = engine.error if engine is not None else None
-    engine_ok = engine is None or (error is None and (engine.running or engine.finished.is_set()))
-    ready = database and engine_ok
-    stale_since = engine.stale_since if engine is not None else None
+    health = state.services.state.health()
+    last_bar = health.last_bar_time
     return HealthResponse(
-        status="ok" if ready and stale_since is None else "degraded",
-        ready=ready,
-        database=database,
+        status="ok" if health.ok else "degraded",
+        ready=health.ready,
+        database=health.database,
         database_path=state.journal.path,
         snapshot=state.journal.is_snapshot,
         feed=state.settings.feed,
-        engine_running=engine is not None and engine.running,
-        engine_finished=engine is not None and engine.finished.is_set(),
-        engine_error=f"{type(error).__name__}: {error}" if error is not None else None,
-        run_id=run_id,
+        engine_running=health.engine_running,
+        engine_finished=health.engine_finished,
+        engine_error=health.engine_error,
+        run_id=health.run_id,
         last_bar_time=last_bar.to_pydatetime() if last_bar is not None else None,
         websocket_clients=state.manager.client_count,
-        stale_since=stale_since.to_pydatetime() if stale_since is not None else None,
-        feed_note=engine.feed_note if engine is not None else None,
+        stale_since=health.stale_since.to_pydatetime() if health.stale_since else None,
+        feed_note=health.feed_note,
     )
 
 
