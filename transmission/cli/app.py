@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from transmission.cli import data, monitor, reports, research, serve, sweep
+from transmission.cli import control, data, monitor, reports, research, serve, sweep
 
 app = typer.Typer(
     name="transmission",
@@ -23,3 +23,4 @@ serve.register(app)
 monitor.register(app)
 reports.register(app)
 sweep.register(app)
+control.register(app)

@@ -343,6 +343,39 @@ class Orchestrator:
             self.risk.reset(rule)
             self._emit_risk_changes()
 
+    def flatten(self, reason: str) -> bool:
+        """Close the open position at market (the last close: the paper broker's best price
+        known) and cancel any working order; returns whether a position was closed."""
+        with self.bus.batch(), self.lock:
+            if self.last_bar_ns is None or self._last_close != self._last_close:  # no bar yet
+                return False
+            had = self.broker.position is not None
+            why = f"flatten: {reason}"
+            for broker in (self.broker, self.shadow):
+                trade = broker.close_position(self.last_bar_ns, self._last_close, why)
+                if trade is not None:
+                    self._on_closed(broker, trade)
+                broker.cancel(why)
+            self._emit_risk_changes()
+            return had
+
+    def watch_feed(self, now_ns: int) -> bool:
+        """The feed's watchdog, at `now_ns` on the feed's clock: no bar for the stale time during
+        RTH trips `stale_feed` until bars come back (the signal bar after them clears it, as
+        after any gap). Returns whether it tripped now."""
+        with self.bus.batch(), self.lock:
+            last = self.last_bar_ns
+            if not self._rules or last is None or self.risk.state.stale:
+                return False
+            session = self._session_of(now_ns)
+            in_rth = session.rth_open_ns <= now_ns < session.rth_close_ns
+            if not in_rth or now_ns - last <= self._stale_ns:
+                return False
+            self.risk.set_stale(True)
+            self._stale_gap = True
+            self._publish_risk_changes(now_ns)
+            return True
+
     def _emit_risk_changes(self) -> None:
         now = self.last_bar_ns if self.last_bar_ns is not None else self.clock.now_ns()
         self._publish_risk_changes(now)

@@ -144,6 +144,19 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE runs ADD COLUMN run_number BIGINT DEFAULT nextval('run_number_seq');
     CREATE UNIQUE INDEX runs_number ON runs (run_number);
     """,
+    # 4: controls: every halt, resume, reset and flatten, journalled before it is acknowledged (a
+    # restart applies those its checkpoint has not seen).
+    """
+    CREATE TABLE controls (
+        run_id VARCHAR NOT NULL,
+        seq BIGINT NOT NULL,
+        requested_at TIMESTAMPTZ NOT NULL,
+        action VARCHAR NOT NULL,
+        rule VARCHAR,
+        reason VARCHAR NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
