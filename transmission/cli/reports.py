@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from transmission.cli.common import DbOption, console, friendly_errors, out
+from transmission.cli.common import DbOption, console, friendly_errors, out, print_error
+from transmission.extras import require_extra
 from transmission.reports.errors import ReportFailed
 
 report_app = typer.Typer(
@@ -52,7 +53,7 @@ StartTimeoutOption = Annotated[
 ]
 TemplateOption = Annotated[
     Path | None,
-    typer.Option(help="Report notebook to run (default: notebooks/reports/<kind>_report.ipynb)."),
+    typer.Option(help="Report notebook to run (default: the <kind>_report.ipynb shipped)."),
 ]
 
 
@@ -135,6 +136,7 @@ def _run(
     template: Path | None,
 ) -> int:
     """Check, then run; the exit code of a failed run (bad input raises, for exit code 2)."""
+    require_extra("reports", f"transmission report {kind}")
     from transmission.reports.runner import check_kernel, prepare, run_report, template_for
 
     job = prepare(kind, db, day, window=window, symbol=symbol, run_id=run)
@@ -153,7 +155,7 @@ def _run(
         )
     except ReportFailed as exc:
         # One unwrapped line: the scheduler logs it, and paths stay whole.
-        console.print(f"[bold red]error:[/] {exc}", soft_wrap=True, highlight=False)
+        print_error(str(exc))
         return exc.exit_code
     out.print(
         f"{kind} {job.name}: {result.html} ({result.elapsed_s:.1f} s)",

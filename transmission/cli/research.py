@@ -38,6 +38,10 @@ def register(app: typer.Typer) -> None:
 @friendly_errors
 def backtest(
     data: Annotated[Path | None, typer.Option(help="Bar file (CSV or Parquet).")] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(help="A dataset of the journal's bar store (`transmission ingest` fills it)."),
+    ] = None,
     simulate: Annotated[
         int | None, typer.Option(help="Simulate this many trading days instead of a file.")
     ] = None,
@@ -52,23 +56,25 @@ def backtest(
 ) -> None:
     """Interrupted runs resume from their checkpoint when started again with the same inputs."""
     from transmission.config import load_config
-    from transmission.engine.feeds import from_file, from_simulator
+    from transmission.engine.feeds import from_file, from_simulator, from_store
     from transmission.engine.runner import run_source
     from transmission.journal import Journal
     from transmission.journal.queries import TradeFilter, regime_changes_frame, risk_events_frame
     from transmission.services import performance
 
-    if (data is None) == (simulate is None):
-        raise ValueError("give exactly one of --data FILE or --simulate DAYS")
+    if sum(given is not None for given in (data, dataset, simulate)) != 1:
+        raise ValueError("give exactly one of --data FILE, --dataset NAME or --simulate DAYS")
     engine_config = load_config(config, symbol=symbol)
-    if data is not None:
-        source = from_file(data, engine_config.symbol)
-    else:
-        assert simulate is not None
-        if simulate < 1:
-            raise ValueError(f"--simulate needs at least 1 day, got {simulate}")
-        source = from_simulator(simulate, engine_config.symbol, seed=seed)
     with Journal(db) as journal:
+        if data is not None:
+            source = from_file(data, engine_config.symbol)
+        elif dataset is not None:
+            source = from_store(journal, dataset, engine_config.symbol)
+        else:
+            assert simulate is not None
+            if simulate < 1:
+                raise ValueError(f"--simulate needs at least 1 day, got {simulate}")
+            source = from_simulator(simulate, engine_config.symbol, seed=seed)
         with progress_bar(len(source.bars), "replay") as bar:
             task = bar.add_task("replay", total=len(source.bars))
             summary = run_source(

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Event
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,9 @@ import pandas as pd
 from transmission.market.calendar import epoch_ns, to_exchange_time
 from transmission.market.loader import load_bars
 from transmission.market.validation import EXACT_DUPLICATE, BarValues, validate_bar
+
+if TYPE_CHECKING:
+    from transmission.journal import Journal
 
 log = logging.getLogger(__name__)
 BarTuple = tuple[int, float, float, float, float, float]
@@ -62,6 +66,19 @@ def from_file(path: str | Path, symbol: str, dataset: str | None = None) -> BarS
         quarantined=result.quarantined,
         description=str(path),
         duplicates_skipped=result.duplicates_skipped,
+    )
+
+
+def from_store(journal: Journal, dataset: str, symbol: str) -> BarSource:
+    """The bars `transmission ingest` stored as `dataset` (validated and quarantined then)."""
+    stored_symbol, bars = journal.dataset_bars(dataset)
+    bars["ts"] = to_exchange_time(pd.to_datetime(bars["ts"], utc=True))
+    return BarSource(
+        dataset=dataset,
+        symbol=symbol,
+        bars=bars,
+        quarantined=pd.DataFrame(columns=["source", "line", "ts", "raw", "reason"]),
+        description=f"bar store: dataset {dataset} ({stored_symbol} bars)",
     )
 
 

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,7 +44,8 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["daily", "weekly"]
 KINDS: tuple[Kind, ...] = ("daily", "weekly")
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "reports"
+# Shipped inside the package, so a wheel install (not only a checkout) can run its reports.
+NOTEBOOK_DIR = Path(__file__).resolve().parent / "notebooks"
 DEFAULT_KERNEL = "python3"
 DEFAULT_CELL_TIMEOUT_S = 120
 DEFAULT_START_TIMEOUT_S = 60
@@ -130,7 +132,7 @@ def prepare(
 
 
 def template_for(kind: str, template: str | Path | None = None) -> Path:
-    """The notebook a report runs: the given one, or notebooks/reports/<kind>_report.ipynb."""
+    """The notebook a report runs: the given one, or NOTEBOOK_DIR/<kind>_report.ipynb."""
     path = Path(template) if template is not None else NOTEBOOK_DIR / f"{kind}_report.ipynb"
     if not path.is_file():
         raise ReportInputError(f"report notebook not found: {path}")
@@ -210,7 +212,12 @@ def _started_kernel(job: ReportJob, kernel: str, cwd: Path) -> Iterator[AsyncKer
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    manager = AsyncKernelManager(kernel_name=kernel)
+    # Unix sockets, not TCP: the kernel is local, nothing else may connect, and ipykernel warns
+    # ("running over TCP without encryption") on every TCP start.
+    sockets = tempfile.TemporaryDirectory(prefix="tm-kernel-")
+    manager = AsyncKernelManager(
+        kernel_name=kernel, transport="ipc", ip=str(Path(sockets.name) / "k")
+    )
     # What nbclient passes when it starts an IPython kernel: history in memory, not in ~/.ipython.
     extra = ["--HistoryManager.hist_file=:memory:"] if manager.ipykernel else []
     try:
@@ -218,6 +225,7 @@ def _started_kernel(job: ReportJob, kernel: str, cwd: Path) -> Iterator[AsyncKer
     except Exception as exc:
         with contextlib.suppress(Exception):  # the start's own error is the one to report
             run_sync(manager.cleanup_resources)()
+        sockets.cleanup()
         raise KernelStartFailed(
             f"{job.kind} report {job.name}: kernel {kernel!r} did not start: "
             f"{type(exc).__name__}: {exc}"
@@ -229,6 +237,7 @@ def _started_kernel(job: ReportJob, kernel: str, cwd: Path) -> Iterator[AsyncKer
             run_sync(manager.shutdown_kernel)()
         else:  # it died: nothing to stop, but its connection file and sockets remain
             run_sync(manager.cleanup_resources)()
+        sockets.cleanup()
 
 
 def _execute(
