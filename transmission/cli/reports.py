@@ -51,6 +51,16 @@ CellTimeoutOption = Annotated[
 StartTimeoutOption = Annotated[
     int, typer.Option("--start-timeout", help="Seconds the kernel may take to start.")
 ]
+PdfOption = Annotated[
+    bool, typer.Option("--pdf", help="Also print the report to PDF (headless Chromium).")
+]
+EmailOption = Annotated[
+    bool,
+    typer.Option(
+        "--email",
+        help="E-mail the report (HTML inline, the PDF attached) to TRANSMISSION_REPORT_RECIPIENTS.",
+    ),
+]
 TemplateOption = Annotated[
     Path | None,
     typer.Option(help="Report notebook to run (default: the <kind>_report.ipynb shipped)."),
@@ -85,10 +95,12 @@ def daily(
     cell_timeout: CellTimeoutOption = 120,
     start_timeout: StartTimeoutOption = 60,
     template: TemplateOption = None,
+    pdf: PdfOption = False,
+    email: EmailOption = False,
 ) -> None:
     code = _run(
         "daily", date, db, out_dir, window, symbol, run, kernel, cell_timeout, start_timeout,
-        template,
+        template, pdf, email,
     )  # fmt: skip
     _exit(code)
 
@@ -108,10 +120,12 @@ def weekly(
     cell_timeout: CellTimeoutOption = 120,
     start_timeout: StartTimeoutOption = 60,
     template: TemplateOption = None,
+    pdf: PdfOption = False,
+    email: EmailOption = False,
 ) -> None:
     code = _run(
         "weekly", week, db, out_dir, window, symbol, run, kernel, cell_timeout, start_timeout,
-        template,
+        template, pdf, email,
     )  # fmt: skip
     _exit(code)
 
@@ -134,14 +148,19 @@ def _run(
     cell_timeout: int,
     start_timeout: int,
     template: Path | None,
+    pdf: bool = False,
+    email: bool = False,
 ) -> int:
     """Check, then run; the exit code of a failed run (bad input raises, for exit code 2)."""
     require_extra("reports", f"transmission report {kind}")
+    from transmission.reports.delivery import deliver, load_delivery_settings
     from transmission.reports.runner import check_kernel, prepare, run_report, template_for
 
     job = prepare(kind, db, day, window=window, symbol=symbol, run_id=run)
     template_for(kind, template)
     check_kernel(kernel)
+    # Bad delivery settings or no browser are bad input: found before the kernel starts.
+    delivery = load_delivery_settings(need_smtp=email, need_browser=pdf)
     source = "the engine's snapshot" if job.snapshot else "the journal"
     console.print(f"{job.title} from run {job.run_id} ({source})", soft_wrap=True)
     try:
@@ -153,6 +172,7 @@ def _run(
             start_timeout_s=start_timeout,
             template=template,
         )
+        delivered = deliver(result, delivery, pdf=pdf, email=email)
     except ReportFailed as exc:
         # One unwrapped line: the scheduler logs it, and paths stay whole.
         print_error(str(exc))
@@ -162,6 +182,8 @@ def _run(
         highlight=False,
         soft_wrap=True,
     )
+    for line in delivered:
+        out.print(line, soft_wrap=True)
     return 0
 
 

@@ -330,6 +330,17 @@ def _skip_slow_optional_imports() -> None:
             del sys.modules["rfc3987_syntax"]
 
 
+# JupyterLab's HTML template without the scripts it loads from a CDN (require.js, MathJax,
+# Mermaid, the widget manager): a report must read offline and inline in a mail client. The
+# report's figures are inline images and its tables plain HTML; none needs a script.
+SELF_CONTAINED_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
 def _html_exporter() -> Any:
     """An HTML exporter with its templates, theme and HTML parser loaded.
 
@@ -338,10 +349,16 @@ def _html_exporter() -> Any:
     leaves only the report's own conversion for after them.
     """
     import nbformat
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        extra_loaders=[DictLoader({"report.html.j2": SELF_CONTAINED_TEMPLATE})],
+        template_file="report.html.j2",
     )
     exporter.from_notebook_node(nbformat.v4.new_notebook())
     return exporter
