@@ -13,6 +13,7 @@ from transmission.journal import open_reader
 from transmission.journal.queries import bars_frame, run_info
 from transmission.market.calendar import trading_days_of
 from transmission.metrics import compute_metrics
+from transmission.reports import tables
 from transmission.reports.content import (
     load_daily,
     load_weekly,
@@ -112,3 +113,27 @@ def test_html_table_escapes_journal_text() -> None:
     rows = [{"reason": "<script>alert(1)</script>"}]
     html = html_table(rows, [Column("Reason", "reason")], "t", "none")
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_weekly_without_a_week_reports_the_last_complete_week(report_db: Path) -> None:
+    # The sample ends on Monday 4 December: that week has barely begun.
+    report = load_weekly(report_db)
+    assert report.week == date(2023, 11, 27)
+    assert report.coverage == ""
+
+
+def test_weekly_of_the_week_the_data_ends_in_says_it_is_partial(report_db: Path) -> None:
+    report = load_weekly(report_db, "2023-12-04")
+    assert report.coverage == "Partial week: the data ends Mon 04 Dec."
+    notes = dict(zip(report.daily["trading_day"], report.daily["note"], strict=True))
+    assert notes[date(2023, 12, 4)] == ""
+    assert {notes[date(2023, 12, d)] for d in (5, 6, 7, 8)} == {"after the data ends"}
+    assert "Partial week: the data ends Mon 04 Dec." in tables.weekly_header(report)
+    assert "no session" not in tables.daily_pnl_table(report)
+
+
+def test_weekly_days_without_an_exchange_session_say_so(report_db: Path) -> None:
+    thanksgiving = load_weekly(report_db, "2023-11-20")
+    row = thanksgiving.daily.set_index("trading_day").loc[date(2023, 11, 23)]
+    assert row["note"] in ("", "no session (exchange closed)")
+    assert row["bars"] > 0 or row["note"] == "no session (exchange closed)"

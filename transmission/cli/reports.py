@@ -109,7 +109,7 @@ def daily(
 def weekly(
     week: Annotated[
         str | None,
-        typer.Option(help="Any day of the week, YYYY-MM-DD (default: the journal's last week)."),
+        typer.Option(help="Any day of the week, YYYY-MM-DD (default: the last complete week)."),
     ] = None,
     db: DbOption = ...,  # type: ignore[assignment]
     out_dir: OutOption = ...,  # type: ignore[assignment]
