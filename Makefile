@@ -101,7 +101,7 @@ lock: | $(UV)
 
 # The short run on every other supported Python found on this machine: install, backtest, one API
 # request, one notebook (.ci/smoke). The interpreters run side by side, sharing uv's cache.
-SMOKE_PYTHONS ?= $(foreach v,3.12 3.13,$(firstword $(shell command -v python$(v) 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/$(v).*/bin/python$(v))))
+SMOKE_PYTHONS ?= $(foreach v,3.12 3.13,$(firstword $(wildcard $(HOME)/.pyenv/versions/$(v).*/bin/python$(v)) $(shell python$(v) -c "import sys; print(sys.executable)" 2>/dev/null)))
 
 smoke: | $(UV)
 	@UV=$(abspath $(UV)) bash .ci/smoke $(SMOKE_PYTHONS)

@@ -25,7 +25,14 @@ class MissingExtraError(ImportError):
 
 def missing_modules(extra: str) -> list[str]:
     """The modules of `extra` that cannot be imported here."""
-    return [name for name in EXTRA_MODULES[extra] if importlib.util.find_spec(name) is None]
+    return [name for name in EXTRA_MODULES[extra] if not _importable(name)]
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a broken or half-removed install counts as missing
+        return False
 
 
 def require_extra(extra: str, feature: str) -> None:
