@@ -137,3 +137,17 @@ def test_weekly_days_without_an_exchange_session_say_so(report_db: Path) -> None
     row = thanksgiving.daily.set_index("trading_day").loc[date(2023, 11, 23)]
     assert row["note"] in ("", "no session (exchange closed)")
     assert row["bars"] > 0 or row["note"] == "no session (exchange closed)"
+
+
+def test_the_pnl_bars_of_a_one_trade_day_take_a_fifth_of_the_width_not_all_of_it(
+    report_db: Path,
+) -> None:
+    from transmission.reports import figures
+
+    one_trade = load_daily(report_db, "2023-11-22")  # the sample's first day: a single trade
+    assert len(one_trade.trades) == 1
+    fig = figures.trade_pnl_figure(one_trade)
+    ax = fig.axes[0]
+    (bar,) = ax.patches
+    low, high = ax.get_xlim()
+    assert bar.get_width() / (high - low) < 0.2
