@@ -176,3 +176,18 @@ def test_backtest_of_an_ingested_dataset_reads_the_bar_store(tmp_path: Path) -> 
 def test_backtest_of_an_unknown_dataset_lists_the_stored_ones(tmp_path: Path) -> None:
     line = one_error_line(cli("backtest", "--dataset", "nope", "--db", str(tmp_path / "e.duckdb")))
     assert "no dataset 'nope' in the bar store" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["backtest", "--simulate", "1", "--symbol", "XX"], {}, "symbol: unknown symbol 'XX'"),
+        (["schedule"], {"TRANSMISSION_REPORT_TIMEZONE": "Mars/Base"},
+         "TRANSMISSION_REPORT_TIMEZONE: unknown time zone 'Mars/Base'"),
+    ],
+)  # fmt: skip
+def test_validation_errors_read_without_pydantic_prefixes(
+    args: list[str], env: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    line = one_error_line(cli(*args, "--db", str(tmp_path / "j.duckdb"), env={**NARROW, **env}))
+    assert message in line and "Value error" not in line

@@ -33,12 +33,14 @@ DbOption = Annotated[
     ),
 ]
 F = TypeVar("F", bound=Callable[..., Any])
+PYDANTIC_PREFIX = "Value error, "
 
 
 def print_error(message: str) -> None:
     """One line on stderr, as text: never parsed as markup, never wrapped (paths stay whole)."""
     line = Text("error: ", style="bold red")
-    line.append(" ".join(message.split()))
+    # pydantic prefixes a validator's own message with its error type; the message says enough.
+    line.append(" ".join(message.replace(PYDANTIC_PREFIX, "").split()))
     console.print(line, soft_wrap=True, highlight=False, markup=False)
 
 
@@ -50,7 +52,7 @@ def describe_error(exc: BaseException, db: object = None) -> str:
         title = exc.title if exc.title not in ("", "Settings") else "settings"
         problems = [
             f"{'.'.join(str(part) for part in err['loc']) or title}: "
-            f"{err['msg'].removeprefix('Value error, ')}"
+            f"{err['msg'].removeprefix(PYDANTIC_PREFIX)}"
             for err in exc.errors()
         ]
         return f"{title}: " + "; ".join(problems)
