@@ -63,6 +63,7 @@ system-deps:
 test: $(DEV) system-deps
 	$(BIN)/ruff check transmission tests benchmarks
 	$(BIN)/ruff format --check transmission tests benchmarks
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/pytest
 	@$(MAKE) --no-print-directory smoke
@@ -70,6 +71,7 @@ test: $(DEV) system-deps
 lint: $(DEV)
 	$(BIN)/ruff check transmission tests benchmarks
 	$(BIN)/ruff format --check transmission tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(DEV)
 	$(BIN)/mypy

@@ -53,7 +53,9 @@ MEANINGS: dict[str, str] = {
     "risk.performance_min_trades": "trades the window needs before the performance tripwires act",
     "risk.min_profit_factor": "rolling profit factor below which trading halts",
     "risk.wilson_z": "z of the Wilson lower bound on the rolling win rate (1.96: 95%)",
-    "risk.rules": "tripwires in force, by name (drop one to switch it off)",
+    "risk.rules": "tripwires in force, by name (drop one to switch it off); or a table of "
+    "`[risk.rules.<name>]` tables, each holding that rule's own values",
+    "risk.rule_params": "not set directly: filled from the `[risk.rules.<name>]` tables",
     "costs.commission_per_side": "dollars of commission per contract per side",
     "costs.slippage_ticks": "ticks of slippage per side on market and stop orders",
     "costs.volatile_slippage_ticks": "ticks of slippage per side in the VOLATILE regime",
@@ -171,7 +173,7 @@ def engine_sections() -> list[tuple[str, str, list[Key]]]:
         ("[journal]", "how the journal is written", list(_model_keys("journal", JournalConfig))),
     ]  # fmt: skip
     for name in registry.available():
-        parameters = inspect.signature(registry._REGISTRY[name]).parameters.values()
+        parameters = inspect.signature(registry._REGISTRY.get(name)).parameters.values()
         keys = [
             Key(p.name, _type(p.annotation), _default(p.default),
                 _meaning(f"strategies.{name}.{p.name}"))

@@ -97,10 +97,22 @@ class EngineConfig(BaseModel):
         return _dataclass(RegimeConfig, self.regime, "regime")
 
     def risk_config(self) -> RiskConfig:
+        """`[risk]`, with per-rule `[risk.rules.<name>]` tables (see `risk/config.py`)."""
         values = dict(self.risk)
-        if "rules" in values:
-            values["rules"] = tuple(values["rules"])
-        return _dataclass(RiskConfig, values, "risk")
+        allowed = {f.name for f in fields(RiskConfig)} - {"rule_params"}
+        unknown = sorted(set(values) - allowed)
+        if unknown:
+            raise ConfigError(
+                f"[risk] has unknown keys {unknown}; allowed: {', '.join(sorted(allowed))}"
+            )
+        try:
+            config = RiskConfig.from_values(values)
+            from transmission.risk.rules import build
+
+            build(config.rules, config)  # unknown rules or per-rule parameters fail here
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"[risk]: {exc}") from None
+        return config
 
     def cost_config(self) -> CostConfig:
         return _dataclass(CostConfig, self.costs, "costs")

@@ -1,4 +1,7 @@
-"""Matplotlib figures for the notebooks: the package draws, the notebooks show.
+"""Matplotlib figures: the package draws, the notebooks and the reports show.
+
+The one home of the price and equity drawings (`price_axes`, `equity_axes`, `drawdown_axes`):
+the research notebooks' figures and the report figures (`reports.figures`) are both made of them.
 
 Every function returns a `matplotlib.figure.Figure` made without pyplot, so nothing here touches
 global plotting state (safe in threads and tests) and Jupyter shows each figure exactly once.
@@ -17,27 +20,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from transmission.market.calendar import trading_days_of
+from transmission.market.calendar import globex_session, trading_days_of
 from transmission.metrics import drawdown_r, equity_curve_r
-
-REGIME_COLOURS: dict[str, str] = {
-    "TREND_UP": "#1b7f3b",
-    "TREND_DOWN": "#b3261e",
-    "TREND": "#1b7f3b",
-    "RANGE": "#1f5fa8",
-    "VOLATILE": "#c76b00",
-    "NO_TRADE": "#8a8a8a",
-    "OVERNIGHT": "#d9d9d9",
-}
-WIN, LOSS = "#1b7f3b", "#b3261e"
-
-
-def regime_label(regime: str, direction: str | None) -> str:
-    """TREND with its direction as TREND_UP / TREND_DOWN; other regimes as they are."""
-    if regime == "TREND" and direction in ("up", "down"):
-        return f"TREND_{str(direction).upper()}"
-    return regime
-
+from transmission.palette import LOSS, REGIME_COLOURS, WIN, regime_label
 
 # -- backtest figures -----------------------------------------------------------------------------
 
@@ -59,6 +44,17 @@ def equity_axes(ax: Axes, trades: pd.DataFrame) -> None:
         f"Equity in R: {total:+.2f}R over {len(result_r)} trades, max drawdown {worst:.2f}R"
     )
     ax.grid(alpha=0.3)
+
+
+def drawdown_axes(ax: Axes, trades: pd.DataFrame) -> None:
+    """Drawdown in R from the running peak of cumulative R, after each trade (drawn below 0)."""
+    result_r = trades["result_r"].to_numpy(dtype=float)
+    x = np.arange(len(result_r) + 1)
+    drawdown = np.concatenate(([0.0], drawdown_r(result_r)))
+    ax.fill_between(x, -drawdown, 0, color=LOSS, alpha=0.35, lw=0)
+    ax.plot(x, -drawdown, color=LOSS, lw=1.2)
+    ax.set_ylabel("drawdown R")
+    ax.set_xlabel("trade number")
 
 
 def r_histogram_axes(ax: Axes, trades: pd.DataFrame, bins: int = 20) -> None:
@@ -125,16 +121,24 @@ def price_axes(
     bars: pd.DataFrame,
     regime_changes: pd.DataFrame,
     trades: pd.DataFrame,
+    *,
+    brackets: bool = False,
 ) -> None:
-    """Close price on a bar-number axis, shaded by regime, entries and exits marked."""
+    """Close price on a bar-number axis, shaded by regime, entries and exits marked.
+
+    `regime_changes` has a row per change (`ts`, `regime`, `direction`; an `end` column makes
+    them segments that end there); with `brackets`, each trade's stop and target are drawn
+    from its entry to its exit.
+    """
     ts = bars["ts"].reset_index(drop=True)
     ax.plot(np.arange(len(bars)), bars["close"].to_numpy(), color="#222222", lw=0.7)
     if len(regime_changes):
         labels = [
-            regime_label(r, d)
+            regime_label(r, d if isinstance(d, str) else None)
             for r, d in zip(regime_changes["regime"], regime_changes["direction"], strict=True)
         ]
-        shade_regimes(ax, ts, regime_changes["ts"], labels)
+        ends = regime_changes.get("end")
+        shade_regimes(ax, ts, regime_changes["ts"], labels, ends)
     if len(trades):
         entry = _positions(ts, trades["timestamp_entry"])
         exit_ = _positions(ts, trades["timestamp_exit"])
@@ -148,6 +152,12 @@ def price_axes(
             entry, exit_, trades["entry_price"], trades["exit_price"], win, strict=True
         ):
             ax.plot([e, x], [p0, p1], color=WIN if w else LOSS, lw=1.0)
+        if brackets:
+            for e, x, stop, target in zip(
+                entry, exit_, trades["stop_price"], trades["target_price"], strict=True
+            ):
+                ax.hlines(float(stop), e, max(x, e + 1), color=LOSS, ls=":", lw=1)
+                ax.hlines(float(target), e, max(x, e + 1), color=WIN, ls=":", lw=1)
     _day_ticks(ax, ts)
     ax.set_ylabel("price")
     ax.grid(alpha=0.25)
@@ -206,8 +216,7 @@ def price_figure(
 ) -> Figure:
     """Price with regime shading and trades; `day` (YYYY-MM-DD) zooms on one trading day."""
     if day is not None:
-        start = pd.Timestamp(day, tz=bars["ts"].dt.tz) - pd.Timedelta(hours=6)
-        end = start + pd.Timedelta(hours=23)
+        start, end = globex_session(pd.Timestamp(day).date())
         bars = bars[(bars["ts"] >= start) & (bars["ts"] < end)]
         if bars.empty:
             raise ValueError(f"no bars on trading day {day}")

@@ -29,7 +29,7 @@ from transmission.market.calendar import annotate
 from transmission.market.resample import resample
 from transmission.regime import RegimeConfig, classify_frame
 from transmission.regime.agreement import regime_labels
-from transmission.services import export_trades, performance
+from transmission.services import Services
 
 # The repository sits next to ../shared in the team's layout; a fresh clone has no such folder.
 SAMPLE_FILE = (
@@ -102,7 +102,7 @@ def backtest(
     path = Path(db)
     with Journal(path) as journal:
         summary = run_source(journal, source, config, rerun=rerun)
-        trades = export_trades(journal, TradeFilter(run_id=summary.run_id))
+        trades = Services(journal).trades.export(TradeFilter(run_id=summary.run_id))
         changes = regime_changes_frame(journal, summary.run_id)
     return Backtest(path, source, summary, trades, changes)
 
@@ -136,7 +136,7 @@ def metrics_table(
     """Performance figures from the facade: a row per group (one row "all" when `by` is None);
     with `summary`, only SUMMARY_COLUMNS, in that order."""
     with Journal(db, read_only=True) as journal:
-        figures = performance(journal, TradeFilter(run_id=run_id), window=window, by=by)
+        figures = Services(journal).performance(TradeFilter(run_id=run_id), window=window, by=by)
     rows = {"all": figures} if by is None else figures
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = by or "trades"

@@ -5,6 +5,12 @@ tests/engine/test_golden_replay.py checks that every replay path still journals 
 The files here were recorded by the engine before any optimisation: default.json and
 ema_cross_default_risk.json at 38ae648, ema_cross.json (its risk limits added later) by the
 engine of 8fc8533, the last commit before the speed work, in a separate worktree.
+
+The session exits became one rule for real and shadow positions (issue 12: a shadow position
+now closes at the open of a bar after a flat-time gap, and a shadow working order is cancelled
+at the flat time). Replayed with it, the sample journals exactly these rows in every config (no
+shadow position or order meets a flat time there), so the files were not re-recorded;
+tests/engine/test_orchestrator.py holds the fix on synthetic bars.
 """
 
 from __future__ import annotations

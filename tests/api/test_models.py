@@ -60,3 +60,22 @@ def test_trade_query_is_hashable_and_checks_its_date_range():
     assert hash(TradeQuery(limit=5)) == hash(TradeQuery(limit=5))
     with pytest.raises(ValidationError, match="is after until"):
         TradeQuery(since="2023-12-01", until="2023-11-01")
+
+
+def test_status_response_has_exactly_the_engine_status_fields_and_its_source():
+    from dataclasses import fields
+
+    from transmission.api.models.system import SystemStatusResponse
+    from transmission.engine.status import EngineStatus
+
+    engine = {f.name for f in fields(EngineStatus)}
+    assert set(SystemStatusResponse.model_fields) == engine | {"source"}
+
+
+def test_tripwire_status_has_exactly_the_risk_manager_s_rule_status_fields():
+    from dataclasses import fields
+
+    from transmission.api.models.system import TripwireStatus
+    from transmission.risk.status import RuleStatus
+
+    assert list(TripwireStatus.model_fields) == [f.name for f in fields(RuleStatus)]

@@ -34,7 +34,7 @@ def launch(kind: str, db: Path, port: int) -> subprocess.Popen[str]:
             str(port),
             # As the README gives it: the flags `UVICORN_OPTIONS` sets for the other launchers.
             "--ws",
-            "transmission.api.frames:FramedWebSocketProtocol",
+            "transmission.api.ws.frames:FramedWebSocketProtocol",
             "--ws-per-message-deflate",
             "false",
         ],

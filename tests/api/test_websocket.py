@@ -27,9 +27,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
 from tests.api.conftest import TOKEN, BacktestJournal, Server, free_port, serving
-from transmission.api.frames import FRAMES
 from transmission.api.main import create_app
-from transmission.api.websocket import ConnectionManager
+from transmission.api.ws.frames import FRAMES
+from transmission.api.ws.manager import ConnectionManager
 from transmission.engine.events import RiskUpdate
 from transmission.settings import Settings
 
@@ -235,7 +235,7 @@ def test_websocket_stuck_client_is_dropped_while_twenty_others_get_every_message
     manager = server.state.manager
     engine = server.state.engine
     framed = kind == "server"
-    caplog.set_level(logging.WARNING, logger="transmission.api.websocket")
+    caplog.set_level(logging.WARNING, logger="transmission.api.ws")
     received: list[list[int]] = [[] for _ in range(20)]
 
     async def read(ws: ClientConnection, mine: list[int]) -> None:
@@ -310,7 +310,7 @@ class StalledWebSocket:
 def test_websocket_client_whose_send_stalls_is_dropped_and_closed(
     caplog: pytest.LogCaptureFixture,
 ):
-    caplog.set_level(logging.WARNING, logger="transmission.api.websocket")
+    caplog.set_level(logging.WARNING, logger="transmission.api.ws")
 
     async def scenario() -> tuple[ConnectionManager, StalledWebSocket]:
         manager = ConnectionManager(send_timeout_s=0.2, ping_interval_s=0)
@@ -366,7 +366,7 @@ class StuckFramedWebSocket(StalledWebSocket):
 def test_websocket_framed_client_whose_bytes_stay_unsent_is_dropped_and_closed(
     limits: dict, says: str, caplog: pytest.LogCaptureFixture
 ):
-    caplog.set_level(logging.WARNING, logger="transmission.api.websocket")
+    caplog.set_level(logging.WARNING, logger="transmission.api.ws")
 
     async def scenario() -> tuple[ConnectionManager, StuckFramedWebSocket]:
         manager = ConnectionManager(ping_interval_s=0, **limits)

@@ -9,16 +9,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from transmission.journal import open_reader
-from transmission.journal.queries import bars_frame, run_info
-from transmission.market.calendar import trading_days_of
 from transmission.metrics import compute_metrics
 from transmission.reports import tables
 from transmission.reports.content import (
     load_daily,
     load_weekly,
     parse_day,
-    session_window,
     week_start,
 )
 from transmission.reports.errors import ReportInputError
@@ -37,26 +33,6 @@ def results_r(db: Path, since: str | None, until: str) -> list[float]:
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute(sql + " ORDER BY timestamp_exit, trade_id", params).fetchall()
     return [row[0] for row in rows]
-
-
-def test_session_window_holds_exactly_the_bars_the_calendar_gives_that_trading_day(
-    report_db: Path,
-) -> None:
-    with open_reader(report_db) as journal:
-        info = run_info(journal)
-        assert info is not None
-        bars = bars_frame(journal, info["dataset"], info["symbol"])
-    days = trading_days_of(bars["ts"]).dt.date
-    for day in sorted(set(days)):
-        start, end = session_window(day)
-        inside = (bars["ts"] >= start) & (bars["ts"] < end)
-        assert (inside == (days == day)).all(), day
-
-
-def test_session_window_of_a_monday_starts_on_friday_evening() -> None:
-    start, end = session_window(date(2023, 11, 27))
-    assert start == pd.Timestamp("2023-11-24 18:00", tz="America/New_York")
-    assert end == pd.Timestamp("2023-11-27 18:00", tz="America/New_York")
 
 
 def test_week_start_of_any_day_is_its_monday() -> None:

@@ -145,9 +145,11 @@ def test_steady_for_stops_at_the_mark_that_trips_or_resets_the_daily_loss() -> N
 
 
 def test_steady_for_knows_nothing_of_a_rule_that_cannot_tell_ahead() -> None:
-    class Blind:
+    class Blind:  # reads the clock but cannot say when its decision changes (no changes_at)
         name = "blind"
         per_strategy = False
+        reads_clock = True
+        reads_mark = False
 
         def evaluate(self, state: object, now_ns: int, strategy: str | None) -> Decision:
             return CLEAR

@@ -14,11 +14,11 @@ from transmission.market.calendar import annotate, epoch_ns
 from transmission.market.loader import load_bars
 from transmission.market.resample import resample
 from transmission.market.simulator import simulate
-from transmission.strategies import BarView, Signal, available, create
+from transmission.strategies import BarView, Signal, SignalsOver, available, create
 
 TICK = 0.25
 VECTORISED = sorted(
-    name for name in available() if hasattr(create(name, tick=TICK), "signals_over")
+    name for name in available() if isinstance(create(name, tick=TICK), SignalsOver)
 )
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.widgets.events import at, entry, exit_, regime_change, risk_update
 from transmission.metrics import compute_metrics
-from transmission.plots import REGIME_COLOURS
+from transmission.palette import REGIME_COLOURS
 from transmission.widgets import Dashboard
 from transmission.widgets.state import message
 

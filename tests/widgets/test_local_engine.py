@@ -14,7 +14,7 @@ from transmission.engine.live import LiveEngine
 from transmission.journal import Journal
 from transmission.journal.queries import TradeFilter
 from transmission.metrics import compute_metrics
-from transmission.services import export_trades, list_trades
+from transmission.services import Services
 from transmission.widgets import Dashboard, EngineFeed
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,9 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveEng
         journal, config, source=from_simulator(5, "MNQ", seed=7), speed=FULL_SPEED,
         flush_every_bars=50,
     )  # fmt: skip
-    board = Dashboard(EngineFeed(engine), limits=config.risk_config(), window=20)
+    board = Dashboard(
+        EngineFeed(Services(engine.journal, engine)), limits=config.risk_config(), window=20
+    )
     engine.start()
     board.start(0.05)
     assert engine.finished.wait(300), "the replay did not finish"
@@ -61,7 +63,9 @@ def test_badge_ends_on_the_engine_s_regime(replayed: tuple[LiveEngine, Dashboard
 
 def test_table_shows_the_journal_s_newest_trades(replayed: tuple[LiveEngine, Dashboard]) -> None:
     engine, board = replayed
-    page = list_trades(engine.journal, TradeFilter(run_id=engine.run_id), limit=board.trades.rows)
+    page = Services(engine.journal).trades.page(
+        TradeFilter(run_id=engine.run_id), limit=board.trades.rows
+    )
     assert page.total > 0, "the simulated days produced trades"
     assert board.trades.trade_ids == [t["trade_id"] for t in page.trades]
     assert board.state.trades_total == page.total
@@ -69,7 +73,7 @@ def test_table_shows_the_journal_s_newest_trades(replayed: tuple[LiveEngine, Das
 
 def test_equity_and_metrics_match_the_journal(replayed: tuple[LiveEngine, Dashboard]) -> None:
     engine, board = replayed
-    results = export_trades(engine.journal, TradeFilter(run_id=engine.run_id))["result_r"]
+    results = Services(engine.journal).trades.export(TradeFilter(run_id=engine.run_id))["result_r"]
     assert board.equity.total_r == pytest.approx(results.sum())
     assert board.metrics.figures == pytest.approx(compute_metrics(results, 20).to_dict())
     assert board.state.current_r == pytest.approx(engine.status().current_r)
@@ -86,7 +90,7 @@ def test_halt_and_resume_buttons_drive_a_running_engine(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "halt.duckdb")
     # Paced as live (60x): the replay is still running when the buttons are pressed.
     engine = LiveEngine(journal, load_config(), source=from_simulator(1, "MNQ"), speed=60.0)
-    board = Dashboard(EngineFeed(engine))
+    board = Dashboard(EngineFeed(Services(engine.journal, engine)))
     engine.start()
     try:
         board.halt_reason.value = "news at 10:00"
@@ -107,7 +111,7 @@ def test_a_second_dashboard_attached_late_starts_from_the_journal(
     replayed: tuple[LiveEngine, Dashboard],
 ) -> None:
     engine, board = replayed
-    late = Dashboard(EngineFeed(engine))
+    late = Dashboard(EngineFeed(Services(engine.journal, engine)))
     try:
         late.flush()
         assert late.trades.trade_ids == board.trades.trade_ids
@@ -119,4 +123,4 @@ def test_a_second_dashboard_attached_late_starts_from_the_journal(
 
 def test_engine_feed_refuses_an_empty_history(replayed: tuple[LiveEngine, Dashboard]) -> None:
     with pytest.raises(ValueError, match="history must be at least 1"):
-        EngineFeed(replayed[0], history=0)
+        EngineFeed(Services(replayed[0].journal, replayed[0]), history=0)

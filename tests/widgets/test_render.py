@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from transmission.plots import REGIME_COLOURS
+from transmission.palette import REGIME_COLOURS
 from transmission.widgets import render
 from transmission.widgets.state import Tripwire
 

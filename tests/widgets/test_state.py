@@ -167,3 +167,16 @@ def test_connection_and_notice_messages_reach_the_state() -> None:
     assert (state.connection, state.notice) == ("disconnected", "cannot reach it")
     state.apply(message("notice", {"message": ""}))
     assert state.notice == ""
+
+
+def test_widgets_read_the_engine_s_status_and_tripwire_schemas():
+    from dataclasses import fields
+
+    from transmission.engine.status import EngineStatus
+    from transmission.risk.status import RuleStatus
+    from transmission.widgets.state import STATUS_FIELDS, Tripwire
+
+    assert set(STATUS_FIELDS) | {"current_regime", "regime_direction"} == {
+        f.name for f in fields(EngineStatus)
+    }
+    assert Tripwire is RuleStatus

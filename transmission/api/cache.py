@@ -21,7 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from transmission.journal import Journal
-from transmission.journal.store import first_row
+from transmission.journal.queries import journal_version
 
 HOT_PATHS = ("/api/trades", "/api/metrics")
 _JSON = (b"content-type", b"application/json")
@@ -69,12 +69,7 @@ class ResponseCache:
         return body
 
     def _read_version(self) -> Any:
-        return first_row(
-            self.journal.cursor(),
-            "SELECT (SELECT count(*) FROM trades), (SELECT max(timestamp_exit) FROM trades), "
-            "(SELECT count(*) FROM runs), "
-            "(SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1)",
-        )
+        return journal_version(self.journal)
 
 
 class HotReads:

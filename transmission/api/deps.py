@@ -1,4 +1,8 @@
-"""Typed dependencies: the app state, its parts, the token guard and the POST rate limit.
+"""Typed dependencies: the services facade, the app state and its parts, the token guard and the
+POST rate limit.
+
+Routes take `services: ServicesDep` (freqtrade's `rpc: RPC = Depends(get_rpc)`): the one facade
+the lifespan built, never a module-level object.
 
 They are coroutines although they never wait: FastAPI runs plain functions in its thread
 pool, a thread hop per dependency per request, which the hot read routes cannot afford.
@@ -13,11 +17,11 @@ from fastapi import Depends, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection, Request
 
+from transmission.api.cache import ResponseCache
 from transmission.api.errors import ApiError
 from transmission.api.security import presented_token, token_matches
 from transmission.api.state import AppState
-from transmission.engine.live import LiveEngine
-from transmission.journal import Journal
+from transmission.services import Services
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -33,16 +37,16 @@ async def get_state(connection: HTTPConnection) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-async def get_journal(state: StateDep) -> Journal:
-    return state.journal
+async def get_services(state: StateDep) -> Services:
+    return state.services
 
 
-async def get_engine(state: StateDep) -> LiveEngine | None:
-    return state.engine
+async def get_cache(state: StateDep) -> ResponseCache:
+    return state.cache
 
 
-JournalDep = Annotated[Journal, Depends(get_journal)]
-EngineDep = Annotated[LiveEngine | None, Depends(get_engine)]
+ServicesDep = Annotated[Services, Depends(get_services)]
+CacheDep = Annotated[ResponseCache, Depends(get_cache)]
 
 
 async def require_token(

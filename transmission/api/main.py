@@ -3,7 +3,7 @@
 Run it with `python run_api.py`, `transmission serve`, `uvicorn transmission.api.main:app`, or
 `from transmission.api.main import run_server; run_server()`. The first two and `run_server`
 serve with `UVICORN_OPTIONS`; with the uvicorn command, add
-`--ws transmission.api.frames:FramedWebSocketProtocol --ws-per-message-deflate false`.
+`--ws transmission.api.ws.frames:FramedWebSocketProtocol --ws-per-message-deflate false`.
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from transmission.api import errors
 from transmission.api.cache import HotReads
-from transmission.api.frames import FramedWebSocketProtocol
-from transmission.api.routes import metrics, signals, system, trades
+from transmission.api.routes import metrics, signals, system, trades, ws
 from transmission.api.security import RemoteGuard, generate_token
 from transmission.api.state import AppState, check_bind, open_state, preflight
-from transmission.api.websocket import router as websocket_router
+from transmission.api.ws.frames import uvicorn_ws
 from transmission.settings import Settings, load_settings
 
 # `ws`: WebSocket connections that take ready-made frames, so an event is framed once for every
-# client (`api.frames`). No per-message deflate: events are JSON of a few hundred bytes, and it
-# compressed each one once per client (half the fan-out's time with 100 clients).
-UVICORN_OPTIONS: dict[str, Any] = {"ws": FramedWebSocketProtocol, "ws_per_message_deflate": False}
+# client (`api.ws.frames`; plain ASGI when uvicorn's private surface has changed). No per-message
+# deflate: events are JSON of a few hundred bytes, and it compressed each one once per client
+# (half the fan-out's time with 100 clients).
+UVICORN_OPTIONS: dict[str, Any] = {"ws": uvicorn_ws(), "ws_per_message_deflate": False}
 
 
 def create_app(
@@ -79,10 +79,15 @@ def create_app(
     )
     app.add_middleware(RemoteGuard, token=token, bound_to_loopback=settings.is_loopback)
     errors.install(app)
-    for router in (system.info_router, trades.router, metrics.router, system.router):
+    for router in (
+        system.info_router,
+        trades.router,
+        metrics.router,
+        system.router,
+        signals.router,
+        ws.router,
+    ):
         app.include_router(router)
-    app.include_router(signals.router)
-    app.include_router(websocket_router)
     return app
 
 

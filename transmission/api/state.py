@@ -1,4 +1,5 @@
-"""The app's one state object: settings, journal, engine, WebSocket manager, caches.
+"""The app's one state object: settings, journal, engine, the services facade, WebSocket manager,
+caches.
 
 Built by the lifespan at start-up and closed at shutdown; routes reach it through `deps`. Nothing
 here is a module-level global, so several apps (tests, embedded servers) can live side by side.
@@ -14,11 +15,13 @@ from dataclasses import dataclass, field
 
 from transmission.api.cache import ResponseCache
 from transmission.api.security import RateLimiter
-from transmission.api.websocket import ConnectionManager
+from transmission.api.ws.manager import ConnectionManager
 from transmission.config import load_config
+from transmission.engine.build import build_live_engine
 from transmission.engine.feeds import from_file, from_simulator
 from transmission.engine.live import LiveEngine
 from transmission.journal import Journal, open_reader
+from transmission.services import Services
 from transmission.settings import Settings, SettingsError
 
 log = logging.getLogger("transmission.api")
@@ -33,16 +36,12 @@ class AppState:
     token_generated: bool
     journal: Journal
     engine: LiveEngine | None
+    services: Services
     manager: ConnectionManager
     limiter: RateLimiter
     cache: ResponseCache
     started_at: float = field(default_factory=time.time)
     _unsubscribe: Callable[[], None] | None = None
-
-    @property
-    def default_run_id(self) -> str | None:
-        """The run reads default to: the running engine's, else the journal's latest."""
-        return self.engine.run_id if self.engine is not None else None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.manager.start(loop)
@@ -85,6 +84,7 @@ def open_state(
         token_generated=token_generated,
         journal=journal,
         engine=engine,
+        services=Services(journal, engine),
         manager=ConnectionManager(queue_size=queue_size, ping_interval_s=ping_interval_s),
         limiter=RateLimiter(settings.rate_limit_per_minute),
         cache=ResponseCache(journal),
@@ -127,18 +127,13 @@ def build_engine(settings: Settings, journal: Journal) -> LiveEngine:
             raise ValueError(
                 "the follow feed needs a file to follow: set --data (TRANSMISSION_DATA)"
             )
-        return LiveEngine(journal, config, follow_path=settings.data, speed=settings.speed)
+        return build_live_engine(journal, config, follow_path=settings.data, speed=settings.speed)
     if settings.data is not None:
         if not settings.data.is_file():
             raise ValueError(f"replay data file {settings.data} does not exist")
         source = from_file(settings.data, config.symbol)
     else:
         source = from_simulator(settings.simulate_days, config.symbol, seed=settings.seed)
-    engine = LiveEngine(journal, config, source=source, speed=settings.speed)
-    status = journal.run_status(engine.run_id)
-    if status == "completed":
-        log.info("run %s had completed: replaying its feed from the start", engine.run_id)
-        journal.delete_run(engine.run_id)
-    if status is None or status == "completed":
-        engine.skip_to_open()
-    return engine
+    return build_live_engine(
+        journal, config, source=source, speed=settings.speed, skip_to_open=True
+    )

@@ -153,35 +153,32 @@ def _run(
 ) -> int:
     """Check, then run; the exit code of a failed run (bad input raises, for exit code 2)."""
     require_extra("reports", f"transmission report {kind}")
+    from transmission.reports.command import result_line, run_one
     from transmission.reports.delivery import deliver, load_delivery_settings
-    from transmission.reports.runner import check_kernel, prepare, run_report, template_for
 
-    job = prepare(kind, db, day, window=window, symbol=symbol, run_id=run)
-    template_for(kind, template)
-    check_kernel(kernel)
     # Bad delivery settings or no browser are bad input: found before the kernel starts.
     delivery = load_delivery_settings(need_smtp=email, need_browser=pdf)
-    source = "the engine's snapshot" if job.snapshot else "the journal"
-    console.print(f"{job.title} from run {job.run_id} ({source})", soft_wrap=True)
     try:
-        result = run_report(
-            job,
+        result = run_one(
+            kind,
+            day,
+            db,
             out_dir,
+            window=window,
+            symbol=symbol,
+            run_id=run,
             kernel=kernel,
             cell_timeout_s=cell_timeout,
             start_timeout_s=start_timeout,
             template=template,
+            announce=lambda line: console.print(line, soft_wrap=True),
         )
         delivered = deliver(result, delivery, pdf=pdf, email=email)
     except ReportFailed as exc:
         # One unwrapped line: the scheduler logs it, and paths stay whole.
         print_error(str(exc))
         return exc.exit_code
-    out.print(
-        f"{kind} {job.name}: {result.html} ({result.elapsed_s:.1f} s)",
-        highlight=False,
-        soft_wrap=True,
-    )
+    out.print(result_line(kind, result), highlight=False, soft_wrap=True)
     for line in delivered:
         out.print(line, soft_wrap=True)
     return 0

@@ -60,7 +60,7 @@ def backtest(
     from transmission.engine.runner import run_source
     from transmission.journal import Journal
     from transmission.journal.queries import TradeFilter, regime_changes_frame, risk_events_frame
-    from transmission.services import performance
+    from transmission.services import Services
 
     if sum(given is not None for given in (data, dataset, simulate)) != 1:
         raise ValueError("give exactly one of --data FILE, --dataset NAME or --simulate DAYS")
@@ -85,7 +85,8 @@ def backtest(
                 progress=lambda n: bar.advance(task, n),
             )
         f = TradeFilter(run_id=summary.run_id)
-        figures = performance(journal, f, window=engine_config.risk_config().performance_window)
+        window = engine_config.risk_config().performance_window
+        figures = Services(journal).performance(f, window=window)
         trips = risk_events_frame(journal, summary.run_id)
         regimes = regime_changes_frame(journal, summary.run_id)
     report: dict[str, Any] = {
@@ -154,11 +155,11 @@ def metrics(
     """Totals over all trades; profit factor, E[R], win rate and its bound over the window too."""
     from transmission.journal import open_reader
     from transmission.journal.queries import TradeFilter
-    from transmission.services import performance
+    from transmission.services import Services
 
     with open_reader(db) as journal:
-        figures = performance(
-            journal, TradeFilter(run_id=run), window=window, by=by.value if by else None
+        figures = Services(journal).performance(
+            TradeFilter(run_id=run), window=window, by=by.value if by else None
         )
     if as_json:
         print_json(figures)
@@ -196,7 +197,7 @@ def trades(
     """Trades in exit order."""
     from transmission.journal import open_reader
     from transmission.journal.queries import TradeFilter
-    from transmission.services import export_trades, records
+    from transmission.services import Services, records
 
     f = TradeFilter(
         run_id=run,
@@ -206,7 +207,7 @@ def trades(
         until=_day(until, "--until"),
     )
     with open_reader(db) as journal:
-        frame = export_trades(journal, f)
+        frame = Services(journal).trades.export(f)
     if format is ExportFormat.csv:
         text = frame.to_csv(index=False)
     else:

@@ -11,7 +11,13 @@ from transmission.market.calendar import EXCHANGE_TZ
 
 
 class Clock(Protocol):
+    """The time events are stamped with (`ts_init`); told the market time of every bar."""
+
     def now_ns(self) -> int: ...
+
+    def advance(self, ts_ns: int) -> None:
+        """The market time of the bar being processed (a wall clock ignores it)."""
+        ...
 
 
 class WallClock:
@@ -19,6 +25,9 @@ class WallClock:
 
     def now_ns(self) -> int:
         return time.time_ns()
+
+    def advance(self, ts_ns: int) -> None:
+        pass
 
 
 class ReplayClock:

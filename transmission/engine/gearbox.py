@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from transmission.features import BatchFeatures
-from transmission.strategies import BarView, Signal, Strategy, create
+from transmission.strategies import BarView, ReadsColumns, Signal, SignalsOver, Strategy, create
 
 _CHUNK = 8192
 
@@ -37,10 +37,9 @@ class Gearbox:
         """The feature columns the strategies read (None: some strategy does not say)."""
         columns: set[str] = set()
         for strategy in self.strategies.values():
-            named = getattr(strategy, "reads", None)
-            if named is None:
+            if not isinstance(strategy, ReadsColumns):
                 return None
-            columns.update(named)
+            columns.update(strategy.reads)
         return columns
 
     def strategy_for(self, regime: str) -> str | None:
@@ -66,7 +65,7 @@ class Gearbox:
     def replays_bar_by_bar(self) -> bool:
         """Whether a prepared replay feeds some strategy bar by bar (one without
         `signals_over`): it then reads the bars' end_ns and end_minute arrays."""
-        return any(_signals_over(s) is None for s in self.strategies.values())
+        return not all(isinstance(s, SignalsOver) for s in self.strategies.values())
 
     def prepare_replay(self, bars: Mapping[str, np.ndarray], features: BatchFeatures) -> None:
         """Every strategy's signals over every signal bar of a replay, at once.
@@ -80,9 +79,8 @@ class Gearbox:
         signals: dict[str, dict[int, Signal]] = {}
         bar_by_bar = {}
         for name, strategy in self.strategies.items():
-            over = _signals_over(strategy)
-            if over is not None:
-                signals[name] = over(bars, features.values)
+            if isinstance(strategy, SignalsOver):
+                signals[name] = strategy.signals_over(bars, features.values)
             else:
                 signals[name] = {}
                 bar_by_bar[name] = strategy
@@ -111,8 +109,3 @@ class Gearbox:
     def seek(self, i: int) -> None:
         """Go on from signal bar `i` (prepared replays)."""
         self._i = i
-
-
-def _signals_over(strategy: Strategy) -> Any:
-    """The strategy's `signals_over` (all signals of a replay at once), or None: fed bar by bar."""
-    return getattr(strategy, "signals_over", None)

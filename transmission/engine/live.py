@@ -19,8 +19,8 @@ from transmission.config import EngineConfig, JournalConfig
 from transmission.engine.bus import EventBus
 from transmission.engine.clock import Clock, WallClock
 from transmission.engine.feeds import BarSource, follow, paced, replay
-from transmission.engine.orchestrator import EngineStatus
 from transmission.engine.runner import EngineRun
+from transmission.engine.status import EngineStatus
 from transmission.journal import Journal
 from transmission.journal.queries import bars_frame
 from transmission.market.calendar import EXCHANGE_TZ

@@ -19,11 +19,12 @@ from typing import Any
 import pandas as pd
 
 from transmission.config import EngineConfig
+from transmission.engine.build import build_orchestrator
 from transmission.engine.bus import EventBus
 from transmission.engine.clock import Clock
 from transmission.engine.feeds import BarSource, BarTuple, replay
-from transmission.engine.orchestrator import Orchestrator
 from transmission.engine.recorder import JournalRecorder
+from transmission.execution.port import ExecutionPort
 from transmission.journal import Checkpoint, Journal
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class EngineRun:
         run_id: str | None = None,
         snapshot_every_s: float | None = None,
         flush_on_events: bool = False,
+        broker: ExecutionPort | None = None,
     ) -> None:
         self.journal = journal
         self.flush_on_events = flush_on_events
@@ -78,7 +80,9 @@ class EngineRun:
         self.dataset = dataset
         self.run_id = run_id or run_id_for(kind, source_identity, config)
         self.bus = bus or EventBus()
-        self.orchestrator = Orchestrator(config, run_id=self.run_id, bus=self.bus, clock=clock)
+        self.orchestrator = build_orchestrator(
+            config, run_id=self.run_id, bus=self.bus, clock=clock, broker=broker
+        )
         self.recorder = JournalRecorder(journal, self.run_id, snapshot_every_s)
         self.bus.subscribe(self.recorder)
         self.kind = kind
@@ -140,10 +144,11 @@ class EngineRun:
         and a restart steps over them again. Returns the number of bars run.
         """
         orchestrator = self.orchestrator
-        plan = orchestrator.plan
-        if plan is None:
+        replay = orchestrator.replay
+        if replay is None:
             raise RuntimeError("replay_prepared needs Orchestrator.prepare_replay first")
-        first = k = orchestrator.cursor
+        plan = replay.plan
+        first = k = replay.cursor
         reported, n = first, len(plan)
         while k < n:
             k = orchestrator.fast_forward(n)

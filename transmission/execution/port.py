@@ -1,12 +1,16 @@
 """The execution port: what the orchestrator needs of a broker, paper or live.
 
-A live adapter implements the same methods against a venue; the orchestrator does not change.
+A live adapter implements `ExecutionPort` against a venue and is handed to the engine by the
+composition root (`transmission.engine.build.build_orchestrator(..., broker=...)`); the
+orchestrator does not change. A broker that can also tell ahead which coming bars leave it as
+it is implements `Foresight`; a replay then steps over those bars (the paper broker does; a live
+adapter need not, and is then fed every bar).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(slots=True)
@@ -77,6 +81,7 @@ class ClosedTrade:
     result_r: float
 
 
+@runtime_checkable
 class ExecutionPort(Protocol):
     """A broker as the orchestrator sees it: one symbol, one working order or position."""
 
@@ -96,8 +101,22 @@ class ExecutionPort(Protocol):
 
     def close_position(self, ts_ns: int, price: float, reason: str) -> ClosedTrade | None: ...
 
-    def open_pnl_r(self, price: float) -> float: ...
+    def open_pnl_r(self, price: Any) -> Any:
+        """The open position's mark in R at `price` (0 when flat); a replay may pass an array
+        of prices and get an array of marks."""
+        ...
 
     def state_dict(self) -> dict[str, Any]: ...
 
     def restore(self, state: dict[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class Foresight(Protocol):
+    """An optional power of a broker: which of the coming bars certainly change nothing."""
+
+    def untouched(self, high: Any, low: Any) -> int:
+        """How many of these coming bars (arrays of highs and lows) leave the broker as it is:
+        all when flat, none while an order works, else those before the first that reaches the
+        position's stop or target."""
+        ...

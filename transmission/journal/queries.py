@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from transmission.journal.store import Journal, first_row
+from transmission.market.calendar import EXCHANGE_TZ
 
 TRADE_FIELDS = (
     "trade_id",
@@ -32,7 +33,7 @@ TRADE_FIELDS = (
     "result_r",
     "exit_reason",
 )
-TZ = "America/New_York"
+TZ = EXCHANGE_TZ
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,39 @@ def trades_version(journal: Journal, run_id: str | None) -> tuple[int, Any]:
         [resolve_run(journal, run_id)],
     )
     return (int(row[0]), row[1]) if row else (0, None)
+
+
+def journal_version(journal: Journal) -> tuple[Any, ...] | None:
+    """(trade count, last exit, run count, latest run): changes with any trade or run."""
+    return first_row(
+        journal.cursor(),
+        "SELECT (SELECT count(*) FROM trades), (SELECT max(timestamp_exit) FROM trades), "
+        "(SELECT count(*) FROM runs), "
+        "(SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1)",
+    )
+
+
+def last_regime(journal: Journal, run_id: str) -> tuple[str, str | None] | None:
+    """(regime, direction) of a run's latest regime change; None before the first."""
+    row = first_row(
+        journal.cursor(),
+        "SELECT regime, direction FROM regime_changes WHERE run_id = ? "
+        "ORDER BY ts DESC, seq DESC LIMIT 1",
+        [run_id],
+    )
+    return (str(row[0]), row[1]) if row else None
+
+
+def checkpoint_progress(journal: Journal, run_id: str) -> tuple[int | None, int] | None:
+    """(last bar, epoch ns; bars processed) of a run's checkpoint; None without one."""
+    row = first_row(
+        journal.cursor(),
+        "SELECT epoch_ns(last_bar_ts), bars_processed FROM engine_state WHERE run_id = ?",
+        [run_id],
+    )
+    if row is None:
+        return None
+    return (int(row[0]) if row[0] is not None else None), int(row[1])
 
 
 def _events(

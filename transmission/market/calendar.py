@@ -52,6 +52,18 @@ def trading_days_of(ts: pd.Series) -> pd.Series:
     return (rolled + pd.to_timedelta(shift, unit="D")).astype("datetime64[ns]")
 
 
+def globex_session(day: date) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, end) in exchange time of the Globex trading day `day`, Monday to Friday.
+
+    The inverse of `trading_days_of`: a bar at 18:00 ET or later belongs to the next day, and
+    Friday-evening to Sunday bars belong to Monday.
+    """
+    back = 3 if day.weekday() == 0 else 1
+    roll = pd.Timedelta(hours=GLOBEX_ROLL_HOUR)
+    start = pd.Timestamp(day - timedelta(days=back)).tz_localize(EXCHANGE_TZ) + roll
+    return start, pd.Timestamp(day).tz_localize(EXCHANGE_TZ) + roll
+
+
 @lru_cache(maxsize=1)
 def _nyse() -> Any:
     # Imported on first use: the calendar library is slow to import and the CLI starts often.

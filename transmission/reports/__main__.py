@@ -1,8 +1,8 @@
 """`python -m transmission.reports daily|weekly ...`: the report commands on their own.
 
-The scheduler starts each report this way, in its own process.
+The scheduler starts each report this way, in its own process; nothing here imports the CLI.
 """
 
-from transmission.cli.reports import report_app
+from transmission.reports.command import main
 
-report_app(prog_name="python -m transmission.reports")
+raise SystemExit(main())

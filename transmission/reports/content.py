@@ -24,12 +24,12 @@ from transmission.journal.queries import (
     runs_frame,
     trade_results,
 )
+from transmission.market.calendar import EXCHANGE_TZ, globex_session
 from transmission.metrics import compute_metrics
 from transmission.reports.errors import ReportInputError
-from transmission.services import export_trades, performance
+from transmission.services import Services
 
-TZ = "America/New_York"
-GLOBEX_ROLL_HOUR = 18
+TZ = EXCHANGE_TZ
 WEEKDAYS = 5
 # How long a report waits for a just-started engine to publish its first snapshot.
 SNAPSHOT_WAIT_S = 15.0
@@ -65,19 +65,6 @@ def check_trading_weekday(day: date, option: str = "date") -> date:
 def week_start(day: date) -> date:
     """The Monday of the week holding `day`."""
     return day - timedelta(days=day.weekday())
-
-
-def session_window(day: date) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[start, end) in exchange time of the Globex trading day `day`, Monday to Friday.
-
-    The inverse of `transmission.market.calendar.trading_days_of`: a bar at 18:00 ET or later
-    belongs to the next day, and Friday-evening to Sunday bars belong to Monday.
-    """
-    back = 3 if day.weekday() == 0 else 1
-    start = datetime.combine(day - timedelta(days=back), datetime.min.time())
-    end = datetime.combine(day, datetime.min.time())
-    roll = pd.Timedelta(hours=GLOBEX_ROLL_HOUR)
-    return pd.Timestamp(start).tz_localize(TZ) + roll, pd.Timestamp(end).tz_localize(TZ) + roll
 
 
 # -- the run a report reads --------------------------------------------------------------------
@@ -179,7 +166,7 @@ def no_data_error(journal: Journal, ctx: RunContext, what: str) -> ReportInputEr
 
 def has_data(journal: Journal, ctx: RunContext, first: date, last: date) -> bool:
     """Whether the run processed a bar or closed a trade on trading days first..last."""
-    start, end = session_window(first)[0], session_window(last)[1]
+    start, end = globex_session(first)[0], globex_session(last)[1]
     if not processed_bars(journal, ctx, start, end).empty:
         return True
     trades = TradeFilter(run_id=ctx.run_id, symbol=ctx.symbol, since=first, until=last)
@@ -285,11 +272,12 @@ def load_daily(
     with open_journal(db) as journal:
         ctx = run_context(journal, db, run_id, symbol)
         session_day = resolve_day(journal, ctx, parsed)
-        start, end = session_window(session_day)
+        start, end = globex_session(session_day)
         day_filter = TradeFilter(
             run_id=ctx.run_id, symbol=ctx.symbol, since=session_day, until=session_day
         )
-        trades = export_trades(journal, day_filter)
+        services = Services(journal)
+        trades = services.trades.export(day_filter)
         to_date = TradeFilter(run_id=ctx.run_id, symbol=ctx.symbol, until=session_day)
         before = regime_changes_frame(journal, ctx.run_id, until=start)
         return DailyContent(
@@ -297,8 +285,8 @@ def load_daily(
             day=session_day,
             window=window,
             trades=trades,
-            day_metrics=performance(journal, day_filter, window=window),
-            window_metrics=performance(journal, to_date, window=window),
+            day_metrics=services.performance(day_filter, window=window),
+            window_metrics=services.performance(to_date, window=window),
             regime_at_open=before.iloc[-1] if len(before) else None,
             regimes=regime_changes_frame(journal, ctx.run_id, since=start, until=end),
             risk_events=risk_events_frame(journal, ctx.run_id, since=start, until=end),
@@ -348,10 +336,11 @@ def load_weekly(
         ctx = run_context(journal, db, run_id, symbol)
         monday = resolve_week(journal, ctx, parsed)
         friday = monday + timedelta(days=WEEKDAYS - 1)
-        start, end = session_window(monday)[0], session_window(friday)[1]
+        start, end = globex_session(monday)[0], globex_session(friday)[1]
         bars = processed_bars(journal, ctx, start, end)
         week_filter = TradeFilter(run_id=ctx.run_id, symbol=ctx.symbol, since=monday, until=friday)
-        trades = export_trades(journal, week_filter)
+        services = Services(journal)
+        trades = services.trades.export(week_filter)
         regimes = regime_changes_frame(journal, ctx.run_id, since=start, until=end)
         risk_events = risk_events_frame(journal, ctx.run_id, since=start, until=end)
         with_data = trading_days(journal, ctx)
@@ -362,9 +351,9 @@ def load_weekly(
             window=window,
             trades=trades,
             daily=_daily_summary(monday, trades, bars, regimes, risk_events, sessions, with_data),
-            week_metrics=performance(journal, week_filter, window=window),
-            by_strategy=performance(journal, week_filter, window=window, by="strategy"),
-            by_regime=performance(journal, week_filter, window=window, by="regime"),
+            week_metrics=services.performance(week_filter, window=window),
+            by_strategy=services.performance(week_filter, window=window, by="strategy"),
+            by_regime=services.performance(week_filter, window=window, by="regime"),
             risk_events=risk_events,
             coverage=week_coverage(sessions, with_data),
         )
@@ -385,7 +374,7 @@ def _daily_summary(
     rows = []
     for offset in range(WEEKDAYS):
         day = monday + timedelta(days=offset)
-        start, end = session_window(day)
+        start, end = globex_session(day)
         figures = compute_metrics(trades.loc[trade_days == day, "result_r"].astype("float64"))
         in_session = (bars["ts"] >= start) & (bars["ts"] < end)
         trips = risk_events[(risk_events["ts"] >= start) & (risk_events["ts"] < end)]

@@ -15,20 +15,21 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
-from transmission.metrics import drawdown_r, equity_curve_r
+from transmission import plots
+from transmission.market.calendar import EXCHANGE_TZ
+from transmission.metrics import equity_curve_r
+from transmission.palette import LOSS, WIN
 from transmission.reports.content import DailyContent, WeeklyContent
-from transmission.reports.tables import REGIME_COLORS, regime_segments
+from transmission.reports.tables import regime_segments
 
 WIDTH_IN = 11.0
 DPI = 144
 DISPLAY_WIDTH_PX = 1100
 EMPTY_HEIGHT_IN = 0.9
-POS, NEG, INK, GRID = "#1a7f37", "#c62828", "#1f2933", "#e4e7eb"
-TZ = "America/New_York"
+POS, NEG, INK, GRID = WIN, LOSS, "#1f2933", "#e4e7eb"
+TZ = EXCHANGE_TZ
 # The window the daily price chart frames: the regular session with a margin either side.
 FOCUS_FROM, FOCUS_TO = pd.Timedelta(hours=9), pd.Timedelta(hours=16, minutes=15)
 
@@ -79,68 +80,25 @@ def show(fig: Figure, alt: str) -> None:
 
 
 def price_regime_figure(content: DailyContent) -> Figure:
-    """The session's 1-minute closes on regime-coloured bands, with each trade's entry and exit."""
+    """The session's 1-minute closes on regime-coloured bands, with each trade's entry, exit,
+    stop and target: `plots.price_axes`, the notebooks' drawing, framed on the session."""
     fig, (ax,) = _figure(4.2)
     bars = content.bars
     if bars.empty:
         _empty(ax, "No bars processed for this session.")
         return fig
-    # Plot in naive exchange time so the axis reads ET whatever the kernel's time zone; the
-    # regular session is where the engine trades, so the chart frames it when the day has one.
-    ts = bars["ts"].dt.tz_localize(None)
+    # The regular session is where the engine trades: the chart frames it when the day has one.
+    ts = bars["ts"].dt.tz_convert(TZ).dt.tz_localize(None)
     day = pd.Timestamp(content.day)
     focus = (ts >= day + FOCUS_FROM) & (ts < day + FOCUS_TO)
+    title = "Price, regimes and trades, Globex session (ET)"
     if focus.any():
-        bars, ts = bars[focus], ts[focus]
+        bars = bars[focus.to_numpy()]
         title = "Price, regimes and trades, regular session (ET)"
-    else:
-        title = "Price, regimes and trades, Globex session (ET)"
-    ax.plot(ts, bars["close"], color=INK, linewidth=0.9)
-    lo, hi = ts.iloc[0], ts.iloc[-1] + pd.Timedelta(minutes=1)
-    seen: dict[str, str] = {}
-    for seg in _rows(regime_segments(content)):
-        label = str(seg["label"])
-        color = REGIME_COLORS.get(label, REGIME_COLORS.get(str(seg["regime"]), "#9aa5b1"))
-        start, end = max(_naive(seg["start"]), lo), min(_naive(seg["end"]), hi)
-        if start >= end:
-            continue
-        ax.axvspan(start, end, color=color, alpha=0.13, linewidth=0)
-        seen.setdefault(label, color)
-    for trade in _rows(content.trades):
-        long = trade["trade_type"] == "Long"
-        color = POS if float(trade["result_r"]) > 0 else NEG
-        entry, exit_ = _naive(trade["timestamp_entry"]), _naive(trade["timestamp_exit"])
-        prices = [float(trade["entry_price"]), float(trade["exit_price"])]
-        times: Any = [entry, exit_]  # matplotlib plots datetimes; its stubs say numbers only
-        ax.plot(times, prices, color=color, linewidth=1.6)
-        ax.scatter(
-            times[:1],
-            prices[:1],
-            marker="^" if long else "v",
-            s=70,
-            color=color,
-            edgecolor="white",
-            zorder=5,
-        )
-        ax.scatter(
-            times[1:], prices[1:], marker="o", s=36, color=color, edgecolor="white", zorder=5
-        )
-        for level, tint in ((trade["stop_price"], NEG), (trade["target_price"], POS)):
-            ax.hlines(float(level), times[0], times[1], color=tint, linestyle=":", linewidth=1)
-    ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
-    ax.set_xlim(lo, hi)
+    segments = regime_segments(content).rename(columns={"start": "ts"})
+    plots.price_axes(ax, bars.reset_index(drop=True), segments, content.trades, brackets=True)
     ax.set_ylabel(f"{content.context.symbol} (points)", color=INK)
     ax.set_title(title, loc="left", fontsize=11, color=INK)
-    handles = [Patch(color=c, alpha=0.35, label=label) for label, c in seen.items()]
-    if handles:
-        ax.legend(
-            handles=handles,
-            loc="lower right",
-            bbox_to_anchor=(1.0, 1.0),
-            fontsize=8,
-            frameon=False,
-            ncol=len(handles),
-        )
     return fig
 
 
@@ -201,39 +159,22 @@ def daily_pnl_figure(content: WeeklyContent) -> Figure:
 
 
 def equity_drawdown_figure(content: WeeklyContent) -> Figure:
-    """Cumulative R trade by trade over the week, and its drawdown from the running peak."""
-    values = content.result_r.to_numpy()
-    if values.size == 0:
+    """Cumulative R trade by trade over the week, and its drawdown from the running peak:
+    `plots.equity_axes` and `plots.drawdown_axes`, with the trading days marked."""
+    if content.trades.empty:
         fig, (ax,) = _figure(EMPTY_HEIGHT_IN)
         _empty(ax, "No trades this week.")
         return fig
     fig, (top, bottom) = _figure(4.6, rows=2, sharex=True, height_ratios=[2.2, 1])
-    x = np.arange(values.size + 1)
-    equity = np.concatenate([[0.0], equity_curve_r(values)])
-    drawdown = np.concatenate([[0.0], drawdown_r(values)])
-    top.plot(x, equity, color="#17406d", linewidth=2, marker="o", markersize=4)
-    top.fill_between(x, equity, 0, where=equity >= 0, color=POS, alpha=0.12, interpolate=True)
-    top.fill_between(x, equity, 0, where=equity < 0, color=NEG, alpha=0.12, interpolate=True)
-    top.axhline(0, color=INK, linewidth=0.8)
-    top.set_ylabel("cumulative R", color=INK)
+    plots.equity_axes(top, content.trades)
+    plots.drawdown_axes(bottom, content.trades)
+    top.set_xlabel("")
+    top.set_title("")  # the report's own title, on the left, replaces the notebook's
     top.set_title("Equity curve and drawdown (R, by trade)", loc="left", fontsize=11, color=INK)
-    bottom.fill_between(x, -drawdown, 0, color=NEG, alpha=0.35, step=None)
-    bottom.plot(x, -drawdown, color=NEG, linewidth=1.2)
-    bottom.set_ylabel("drawdown R", color=INK)
-    bottom.set_xlabel("trade", color=INK)
     days = pd.to_datetime(content.trades["trading_day"]).dt.date.tolist()
     for i in range(1, len(days)):
         if days[i] != days[i - 1]:
             for ax in (top, bottom):
                 ax.axvline(i + 0.5, color="#9aa5b1", linewidth=0.8, linestyle="--")
-    bottom.set_xticks(x)
+    bottom.set_xticks(np.arange(len(days) + 1))
     return fig
-
-
-def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
-
-
-def _naive(ts: Any) -> pd.Timestamp:
-    stamp = pd.Timestamp(ts)
-    return stamp.tz_convert(TZ).tz_localize(None) if stamp.tzinfo else stamp

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from transmission.market.calendar import EXCHANGE_TZ
 from transmission.reports.errors import EXIT_KERNEL_START, ReportInputError
 
 log = logging.getLogger("transmission.reports.schedule")
@@ -38,7 +39,7 @@ class ReportSettings(BaseSettings):
 
     daily_cron: str = Field("30 16 * * 1-5", description="daily report: 16:30 on weekdays")
     weekly_cron: str = Field("0 17 * * 5", description="weekly report: Friday 17:00")
-    timezone: str = Field("America/New_York", description="time zone of the cron expressions")
+    timezone: str = Field(EXCHANGE_TZ, description="time zone of the cron expressions")
     window: int = Field(20, ge=1, description="rolling window of the metrics, in trades")
     kernel: str = Field("python3", description="Jupyter kernel the notebooks run on")
     cell_timeout_s: int = Field(120, ge=1, description="time limit of one notebook cell")

@@ -53,16 +53,6 @@ STYLE = """
 </style>
 """
 
-REGIME_COLORS = {
-    "TREND": "#1a7f37",
-    "TREND up": "#1a7f37",
-    "TREND down": "#c62828",
-    "RANGE": "#1565c0",
-    "VOLATILE": "#ef6c00",
-    "NO_TRADE": "#7b8794",
-}
-
-
 # -- number formats ----------------------------------------------------------------------------
 
 

@@ -15,9 +15,18 @@ import numpy as np
 
 from transmission.contracts import ContractSpec
 from transmission.risk.config import RiskConfig
-from transmission.risk.rules import CLEAR, Decision, Rule, build
+from transmission.risk.rules import (
+    CLEAR,
+    ClockForesight,
+    Decision,
+    ManualReset,
+    MarkForesight,
+    Rule,
+    build,
+)
 from transmission.risk.sizing import Size, size_position
 from transmission.risk.state import RiskState
+from transmission.risk.status import RuleStatus
 
 # Every field of the risk state, read at once: what the rules can see.
 _FIELDS = tuple(f.name for f in fields(RiskState))
@@ -31,16 +40,14 @@ def _foresight(rules: tuple[Rule, ...]) -> tuple[bool, list[Any], list[tuple[str
     readers' `changes_at`, the mark readers' names and `breached`."""
     clocks, marks = [], []
     for rule in rules:
-        if getattr(rule, "reads_clock", True):
-            changes_at = getattr(rule, "changes_at", None)
-            if changes_at is None:
+        if rule.reads_clock:
+            if not isinstance(rule, ClockForesight):
                 return False, [], []
-            clocks.append(changes_at)
-        if getattr(rule, "reads_mark", True):
-            breached = getattr(rule, "breached", None)
-            if breached is None or rule.per_strategy:
+            clocks.append(rule.changes_at)
+        if rule.reads_mark:
+            if not isinstance(rule, MarkForesight) or rule.per_strategy:
                 return False, [], []
-            marks.append((rule.name, breached))
+            marks.append((rule.name, rule.breached))
     return True, clocks, marks
 
 
@@ -53,15 +60,6 @@ class RiskChange:
     reason: str
     until: str | None
     strategy: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class RuleStatus:
-    rule: str
-    strategy: str | None
-    tripped: bool
-    reason: str
-    until: str | None
 
 
 class RiskManager:
@@ -160,7 +158,7 @@ class RiskManager:
         else:
             recent = self._seen[0][_RECENT]
         self._seen = ((*values[:_RECENT], recent, *values[_RECENT + 1 :]), *seen[1:])
-        self._clocked = [rule for rule in self.rules if getattr(rule, "reads_clock", True)]
+        self._clocked = [rule for rule in self.rules if rule.reads_clock]
         if not current and not self._tripped:
             return []
         out = []
@@ -313,15 +311,15 @@ class RiskManager:
         self.state.halt_reason = ""
 
     def reset(self, rule: str) -> None:
-        """Manual reset of a rule that lasts until one (red days, drawdown)."""
-        if rule == "red_days":
-            self.state.consecutive_red_days = 0
-        elif rule == "drawdown":
-            self.state.peak_equity_r = self.state.equity_r
-        elif rule == "manual_halt":
-            self.resume()
-        else:
-            raise ValueError(f"rule {rule!r} has no manual reset: red_days, drawdown, manual_halt")
+        """Manual reset of a rule that lasts until one (red days, drawdown, manual halt): the
+        rule owns what its reset does (`ManualReset`)."""
+        resettable = [r for r in self.rules if isinstance(r, ManualReset)]
+        for candidate in resettable:
+            if candidate.name == rule:
+                candidate.reset(self.state)
+                return
+        names = ", ".join(r.name for r in resettable)
+        raise ValueError(f"rule {rule!r} has no manual reset: {names}")
 
     # -- persistence --------------------------------------------------------------------------
 

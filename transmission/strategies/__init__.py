@@ -6,7 +6,32 @@ from transmission.strategies import (  # noqa: F401  (each module registers itse
     vwap_band_reversion,
     vwap_pullback,
 )
-from transmission.strategies.base import LONG, SHORT, BarView, Signal, Strategy
-from transmission.strategies.registry import available, create
+from transmission.strategies.base import (
+    LONG,
+    SHORT,
+    BarView,
+    ReadsColumns,
+    Signal,
+    SignalsOver,
+    Strategy,
+)
+from transmission.strategies.registry import (
+    available,
+    create,
+    register_strategy,
+    unregister_strategy,
+)
 
-__all__ = ["LONG", "SHORT", "BarView", "Signal", "Strategy", "available", "create"]
+__all__ = [
+    "LONG",
+    "SHORT",
+    "BarView",
+    "ReadsColumns",
+    "Signal",
+    "SignalsOver",
+    "Strategy",
+    "available",
+    "create",
+    "register_strategy",
+    "unregister_strategy",
+]

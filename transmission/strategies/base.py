@@ -7,8 +7,9 @@ rebuilds it by replaying bars.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from transmission.contracts import ContractSpec
 
@@ -60,16 +61,13 @@ class BarView:
     end_minute_of_day: int
 
 
+@runtime_checkable
 class Strategy(Protocol):
-    """What the orchestrator needs of a strategy.
+    """What the orchestrator needs of a strategy: a name and `on_bar`.
 
-    A strategy may name the feature columns it reads in `reads` (a replay then computes only
-    those, with the regime rules'); without it, a replay computes every column.
-
-    A strategy may also give `signals_over(bars, features) -> dict[int, Signal]`: its signals
-    over a whole replay at once, by signal bar index, from arrays of the bars (ts_ns, end_ns,
-    OHLCV, in_rth, end_minute) and of their features. It must equal feeding `on_bar` every bar
-    in order (tests/strategies/test_signals_over.py holds each such strategy to it).
+    Optional powers are their own protocols, checked with `isinstance`: `ReadsColumns` (a replay
+    then computes only the feature columns named, with the regime rules') and `SignalsOver` (a
+    replay takes all its signals at once instead of feeding it bar by bar).
     """
 
     name: ClassVar[str]
@@ -77,6 +75,27 @@ class Strategy(Protocol):
     def on_bar(self, bar: BarView, f: Any) -> Signal | None:
         """Update state with a closed signal bar and its features; maybe return a signal."""
         ...
+
+
+@runtime_checkable
+class ReadsColumns(Protocol):
+    """A strategy that names the feature columns it reads."""
+
+    reads: ClassVar[tuple[str, ...]]
+
+
+@runtime_checkable
+class SignalsOver(Protocol):
+    """A strategy that gives its signals over a whole replay at once.
+
+    `signals_over(bars, features)`: by signal bar index, from arrays of the bars (ts_ns, end_ns,
+    OHLCV, in_rth, end_minute) and of their features. It must equal feeding `on_bar` every bar
+    in order (tests/strategies/test_signals_over.py holds each such strategy to it).
+    """
+
+    def signals_over(
+        self, bars: Mapping[str, Any], features: Mapping[str, Any]
+    ) -> dict[int, Signal]: ...
 
 
 def hhmm(text: str) -> int:

@@ -21,8 +21,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from transmission.config import load_config
+from transmission.engine.build import build_live_engine
 from transmission.engine.live import LiveEngine
 from transmission.journal import Journal, JournalBusyError
+from transmission.services import Services
 from transmission.settings import load_settings
 from transmission.widgets.dashboard import DEFAULT_INTERVAL, Dashboard
 from transmission.widgets.local import EngineFeed
@@ -188,23 +190,21 @@ def _open_local(options: MonitorOptions) -> Monitor:
         source = load_source(
             options.data, symbol=config.symbol, days=options.simulate_days, seed=options.seed
         )
-        engine = LiveEngine(
+        # The same replay watched to its end before starts over rather than show a frozen
+        # page (an unfinished one resumes from its checkpoint instead).
+        engine = build_live_engine(
             journal,
             config,
             source=source,
             speed=options.speed,
             flush_every_bars=options.flush_every_bars,
         )
-        if journal.run_status(engine.run_id) == "completed":
-            # The same replay watched to its end before: start it over rather than show a
-            # frozen page (an unfinished one resumes from its checkpoint instead).
-            journal.delete_run(engine.run_id)
     except BaseException:
         journal.close()
         raise
     risk = config.risk_config()
     dashboard = Dashboard(
-        EngineFeed(engine, history=options.history),
+        EngineFeed(Services(journal, engine), history=options.history),
         limits=risk,
         window=options.window,
         rows=options.rows,

@@ -2,7 +2,9 @@
 
 The bus handler only enqueues the event object (the engine's thread does nothing else for the
 widgets); the engine's status is read once per dashboard flush, which is how bars processed and
-the open P&L stay current between events. Halt and resume call the engine, as the API does.
+the open P&L stay current between events. Everything goes through the services facade it is
+handed (`Services(journal, engine)`): status, tripwires and trades are read, and halt and resume
+sent, the way the API does.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from transmission.engine.live import LiveEngine
 from transmission.journal.queries import TradeFilter, regime_changes_frame
-from transmission.services import list_trades, records
+from transmission.services import Services, records
 from transmission.widgets.inbox import Inbox
 from transmission.widgets.state import message
 
@@ -34,9 +35,15 @@ def _plain(value: Any) -> Any:
 class EngineFeed:
     """Events, status and controls of a `LiveEngine` in the same process."""
 
-    def __init__(self, engine: LiveEngine, *, history: int = 500) -> None:
+    def __init__(self, services: Services, *, history: int = 500) -> None:
+        if services.engine is None:
+            raise ValueError(
+                "EngineFeed needs services with a running engine: Services(journal, engine)"
+            )
         if history < 1:
             raise ValueError(f"history must be at least 1 trade, got {history}")
+        engine = services.engine
+        self.services = services
         self.engine = engine
         self.history = history
         self.description = f"in-kernel engine x{engine.speed:g}"
@@ -50,18 +57,17 @@ class EngineFeed:
             inbox.put(item)
 
     def snapshot(self) -> list[dict[str, Any]]:
-        engine = self.engine
-        journal = engine.journal
-        page = list_trades(journal, TradeFilter(run_id=engine.run_id), limit=self.history)
-        risk = {
-            "tripwires": [dataclasses.asdict(s) for s in engine.risk_statuses()],
-        }
+        engine, services = self.engine, self.services
+        page = services.trades.page(TradeFilter(run_id=engine.run_id), limit=self.history)
+        report = services.state.risk(engine.run_id)
+        tripwires = report.tripwires if report is not None else []
+        risk = {"tripwires": [dataclasses.asdict(s) for s in tripwires]}
         out = [
             self.status_message(),
             message("risk", risk),
             message("trades", {"trades": page.trades, "total": page.total}),
         ]
-        changes = regime_changes_frame(journal, engine.run_id)
+        changes = regime_changes_frame(services.journal, engine.run_id)
         if len(changes):
             last = records(changes.tail(1))[0]
             data = {k: last.get(k) for k in ("previous", "regime", "direction", "reason")}
@@ -69,7 +75,9 @@ class EngineFeed:
         return out
 
     def status_message(self) -> dict[str, Any]:
-        status = _plain(dataclasses.asdict(self.engine.status()))
+        snapshot = self.services.state.status(self.engine.run_id)  # the engine's, under its lock
+        assert snapshot is not None  # a running engine always has a status
+        status = _plain(dataclasses.asdict(snapshot))  # EngineStatus, the one schema
         return message("status", status, status.get("last_bar_time"))
 
     def poll(self) -> list[dict[str, Any]]:
@@ -77,10 +85,10 @@ class EngineFeed:
         return [self.status_message()]
 
     def halt(self, reason: str) -> None:
-        self.engine.halt(reason)
+        self.services.control.halt(reason)
 
     def resume(self) -> None:
-        self.engine.resume()
+        self.services.control.resume()
 
     def close(self) -> None:
         if self._unsubscribe is not None:

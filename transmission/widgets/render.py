@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from transmission.plots import REGIME_COLOURS, regime_label
+from transmission.palette import regime_colour
 
 ARROWS = {"up": "▲", "down": "▼"}
 GOOD, BAD, MUTED = "#1b7f3b", "#b3261e", "#6b6b6b"
@@ -48,10 +48,6 @@ def r_colour(value: float | None) -> str:
     if value is None or value == 0:
         return MUTED
     return GOOD if value > 0 else BAD
-
-
-def regime_colour(regime: str, direction: str | None) -> str:
-    return REGIME_COLOURS.get(regime_label(regime, direction), REGIME_COLOURS["NO_TRADE"])
 
 
 def regime_badge_html(

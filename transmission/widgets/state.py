@@ -21,41 +21,27 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from transmission.engine.status import EngineStatus
+from transmission.market.calendar import EXCHANGE_TZ
+from transmission.risk.status import RuleStatus
+
 log = logging.getLogger(__name__)
-EXCHANGE_TZ = ZoneInfo("America/New_York")
+EXCHANGE_ZONE = ZoneInfo(EXCHANGE_TZ)
 
 SNAPSHOT_TYPES = ("status", "risk", "trades", "connection", "notice")
-STATUS_FIELDS = (
-    "run_id",
-    "symbol",
-    "system_state",
-    "active_strategy",
-    "daily_pnl_r",
-    "weekly_pnl_r",
-    "current_r",
-    "consecutive_red_days",
-    "can_trade",
-    "risk_reason",
-    "last_bar_time",
-    "bars_processed",
-    "open_position",
+# The status message's fields are the engine's one status schema; the regime pair is read apart
+# (it also moves `regime_since`).
+STATUS_FIELDS = tuple(
+    f.name for f in fields(EngineStatus) if f.name not in ("current_regime", "regime_direction")
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Tripwire:
-    rule: str
-    strategy: str | None
-    tripped: bool
-    reason: str
-    until: str | None
+Tripwire = RuleStatus  # a tripwire's state is the risk manager's one schema
 
 
 @dataclass
@@ -162,7 +148,7 @@ def position_fields(position: dict[str, Any]) -> dict[str, Any]:
         return out
     entry_ns = position.get("entry_ns")
     entry = (
-        datetime.fromtimestamp(entry_ns / 1e9, tz=EXCHANGE_TZ).isoformat()
+        datetime.fromtimestamp(entry_ns / 1e9, tz=EXCHANGE_ZONE).isoformat()
         if isinstance(entry_ns, int)
         else None
     )

@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
-    from transmission.engine.orchestrator import EngineStatus
+    from transmission.engine.status import EngineStatus
 
 
 class OpenPositionResponse(BaseModel):

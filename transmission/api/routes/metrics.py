@@ -7,15 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from transmission import services
-from transmission.api.deps import StateDep
+from transmission.api.deps import CacheDep, ServicesDep
 from transmission.api.models.metrics import (
     GroupedMetricsResponse,
     MetricsQuery,
     PerformanceMetricsResponse,
 )
 from transmission.api.models.system import error_responses
-from transmission.api.state import AppState
+from transmission.services import Services
 
 router = APIRouter(prefix="/api/metrics", tags=["metrics"], responses=error_responses(401))
 
@@ -25,16 +24,18 @@ router = APIRouter(prefix="/api/metrics", tags=["metrics"], responses=error_resp
     response_model=PerformanceMetricsResponse | GroupedMetricsResponse,
     responses=error_responses(422),
 )
-async def metrics(state: StateDep, query: Annotated[MetricsQuery, Query()]) -> Response:
+async def metrics(
+    services: ServicesDep, cache: CacheDep, query: Annotated[MetricsQuery, Query()]
+) -> Response:
     """Metrics of the matching trades: ratios over the last `window`, totals over all; with
     `by`, one set per strategy or regime (GroupedMetricsResponse)."""
-    body = await state.cache.body(("metrics", query), lambda: _metrics(state, query))
+    body = await cache.body(("metrics", query), lambda: _metrics(services, query))
     return Response(body, media_type="application/json")
 
 
-def _metrics(state: AppState, query: MetricsQuery) -> bytes:
-    f = query.to_filter(state.default_run_id)
-    figures = services.performance(state.journal, f, window=query.window, by=query.by)
+def _metrics(services: Services, query: MetricsQuery) -> bytes:
+    f = query.to_filter(services.default_run_id)
+    figures = services.performance(f, window=query.window, by=query.by)
     if query.by is None:
         return PerformanceMetricsResponse.model_validate(figures).model_dump_json().encode()
     grouped = GroupedMetricsResponse(by=query.by, window=query.window, groups=figures)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 
-import pandas as pd
 from fastapi import APIRouter
 
-from transmission import services
-from transmission.api.deps import Authorized, EngineDep, RateLimited, StateDep
+from transmission.api.deps import Authorized, RateLimited, ServicesDep, StateDep
 from transmission.api.errors import Conflict, NotFound
 from transmission.api.models.system import (
     ApiInfo,
@@ -22,7 +22,7 @@ from transmission.api.models.system import (
     status_response,
 )
 from transmission.api.state import AppState
-from transmission.engine.live import LiveEngine
+from transmission.services import NoEngine, RiskReport
 from transmission.strategies import available
 
 info_router = APIRouter(tags=["info"], responses=error_responses(401))
@@ -38,21 +38,21 @@ def api_info(state: StateDep) -> ApiInfo:
 
 
 @router.get("/status", response_model=SystemStatusResponse, responses=error_responses(404))
-def system_status(state: StateDep) -> SystemStatusResponse:
+def system_status(services: ServicesDep) -> SystemStatusResponse:
     """Regime, strategy, P&L in R and risk: the engine now, or its run's last checkpoint."""
-    status = services.system_status(state.journal, state.engine)
+    status = services.state.status()
     if status is None:
         raise NotFound(NO_RUN)
-    return status_response(status, "engine" if state.engine else "journal")
+    return status_response(status, services.state.source)
 
 
 @router.get("/risk", response_model=RiskStatusResponse, responses=error_responses(404))
-def risk_status(state: StateDep) -> RiskStatusResponse:
+def risk_status(services: ServicesDep) -> RiskStatusResponse:
     """Every tripwire and whether the engine may open a trade."""
-    report = services.risk_report(state.journal, state.engine)
+    report = services.state.risk()
     if report is None:
         raise NotFound(NO_RUN)
-    return _risk(report, "engine" if state.engine else "journal")
+    return _risk(report, services.state.source)
 
 
 @router.get("/health", response_model=HealthResponse)
@@ -67,12 +67,12 @@ def health(state: StateDep) -> HealthResponse:
     dependencies=[Authorized, RateLimited],
     responses=error_responses(400, 409, 422, 429),
 )
-def halt(engine: EngineDep, request: HaltRequest | None = None) -> ControlResponse:
+def halt(services: ServicesDep, request: HaltRequest | None = None) -> ControlResponse:
     """Kill switch: the engine opens no new trade until resumed (open trades keep their
     brackets)."""
-    running = _require_engine(engine)
-    running.halt((request or HaltRequest()).reason)
-    return ControlResponse(action="halt", status=status_response(running.status(), "engine"))
+    with _engine_required():
+        status = services.control.halt((request or HaltRequest()).reason)
+    return ControlResponse(action="halt", status=status_response(status, "engine"))
 
 
 @router.post(
@@ -81,23 +81,27 @@ def halt(engine: EngineDep, request: HaltRequest | None = None) -> ControlRespon
     dependencies=[Authorized, RateLimited],
     responses=error_responses(409, 429),
 )
-def resume(engine: EngineDep) -> ControlResponse:
+def resume(services: ServicesDep) -> ControlResponse:
     """Lift a manual halt (other tripwires still apply)."""
-    running = _require_engine(engine)
-    running.resume()
-    return ControlResponse(action="resume", status=status_response(running.status(), "engine"))
+    with _engine_required():
+        status = services.control.resume()
+    return ControlResponse(action="resume", status=status_response(status, "engine"))
 
 
-# -- shaping (no logic: each figure comes from the services or the engine) ------------------
+# -- shaping (no logic: each figure comes from the services) -------------------------------
 
 
-def _require_engine(engine: LiveEngine | None) -> LiveEngine:
-    if engine is None:
-        raise Conflict("no engine runs in this server (--feed none): nothing to halt or resume")
-    return engine
+@contextmanager
+def _engine_required() -> Iterator[None]:
+    try:
+        yield
+    except NoEngine:
+        raise Conflict(
+            "no engine runs in this server (--feed none): nothing to halt or resume"
+        ) from None
 
 
-def _risk(report: services.RiskReport, source: str) -> RiskStatusResponse:
+def _risk(report: RiskReport, source: str) -> RiskStatusResponse:
     tripwires = [
         TripwireStatus(
             rule=s.rule, strategy=s.strategy, tripped=s.tripped, reason=s.reason, until=s.until
@@ -113,33 +117,19 @@ def _risk(report: services.RiskReport, source: str) -> RiskStatusResponse:
 
 
 def _health(state: AppState) -> HealthResponse:
-    engine = state.engine
-    run_id: str | None
-    last_bar: pd.Timestamp | None
-    try:
-        if engine is not None:
-            status = engine.status()
-            run_id, last_bar = status.run_id, status.last_bar_time
-        else:
-            checkpoint = services.last_checkpoint(state.journal)
-            run_id, last_bar = checkpoint[:2] if checkpoint else (None, None)
-        database = True
-    except Exception:
-        run_id, last_bar, database = None, None, False
-    error = engine.error if engine is not None else None
-    engine_ok = engine is None or (error is None and (engine.running or engine.finished.is_set()))
-    ready = database and engine_ok
+    health = state.services.state.health()
+    last_bar = health.last_bar_time
     return HealthResponse(
-        status="ok" if ready else "degraded",
-        ready=ready,
-        database=database,
+        status="ok" if health.ready else "degraded",
+        ready=health.ready,
+        database=health.database,
         database_path=state.journal.path,
         snapshot=state.journal.is_snapshot,
         feed=state.settings.feed,
-        engine_running=engine is not None and engine.running,
-        engine_finished=engine is not None and engine.finished.is_set(),
-        engine_error=f"{type(error).__name__}: {error}" if error is not None else None,
-        run_id=run_id,
+        engine_running=health.engine_running,
+        engine_finished=health.engine_finished,
+        engine_error=health.engine_error,
+        run_id=health.run_id,
         last_bar_time=last_bar.to_pydatetime() if last_bar is not None else None,
         websocket_clients=state.manager.client_count,
     )

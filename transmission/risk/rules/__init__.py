@@ -13,6 +13,28 @@ from transmission.risk.rules import (  # noqa: F401  (each module registers itse
     weekly_loss,
     wilson_win_rate,
 )
-from transmission.risk.rules.base import CLEAR, Decision, Rule, build
+from transmission.risk.rules.base import (
+    CLEAR,
+    ClockForesight,
+    Decision,
+    ManualReset,
+    MarkForesight,
+    Rule,
+    available_rules,
+    build,
+    register_rule,
+    unregister_rule,
+)
 
-__all__ = ["CLEAR", "Decision", "Rule", "build"]
+__all__ = [
+    "CLEAR",
+    "ClockForesight",
+    "Decision",
+    "ManualReset",
+    "MarkForesight",
+    "Rule",
+    "available_rules",
+    "build",
+    "register_rule",
+    "unregister_rule",
+]

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import ClassVar
 
 from transmission.risk.config import RiskConfig
-from transmission.risk.rules.base import CLEAR, Decision, register
+from transmission.risk.rules.base import CLEAR, Decision, register_rule
 from transmission.risk.state import RiskState
 
 
-@register
+@register_rule
 class Cooldown:
     name: ClassVar[str] = "cooldown"
     per_strategy: ClassVar[bool] = False
     reads_clock: ClassVar[bool] = True
     reads_mark: ClassVar[bool] = False
+    # Own names for `[risk.rules.<name>]` keys, and the flat [risk] keys they override.
+    parameters: ClassVar[dict[str, str]] = {"minutes": "cooldown_minutes"}
 
     def __init__(self, config: RiskConfig) -> None:
         self.minutes = config.cooldown_minutes

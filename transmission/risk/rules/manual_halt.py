@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from transmission.risk.config import RiskConfig
-from transmission.risk.rules.base import CLEAR, Decision, register
+from transmission.risk.rules.base import CLEAR, Decision, register_rule
 from transmission.risk.state import RiskState
 
 
-@register
+@register_rule
 class ManualHalt:
     name: ClassVar[str] = "manual_halt"
     per_strategy: ClassVar[bool] = False
@@ -25,3 +25,8 @@ class ManualHalt:
                 True, f"manual halt: {state.halt_reason or 'no reason given'}", "resume"
             )
         return CLEAR
+
+    def reset(self, state: RiskState) -> None:
+        """Manual reset: resume."""
+        state.halted = False
+        state.halt_reason = ""

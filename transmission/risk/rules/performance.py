@@ -16,6 +16,11 @@ class PerformanceRule:
     per_strategy: ClassVar[bool] = True
     reads_clock: ClassVar[bool] = False
     reads_mark: ClassVar[bool] = False
+    # Own names for `[risk.rules.<name>]` keys, and the flat [risk] keys they override.
+    parameters: ClassVar[dict[str, str]] = {
+        "window": "performance_window",
+        "min_trades": "performance_min_trades",
+    }
 
     def __init__(self, config: RiskConfig) -> None:
         # Results change only when a trade closes; the cache keeps the per-bar check cheap.

@@ -10,13 +10,17 @@ from typing import ClassVar
 
 from transmission.metrics import PerformanceMetrics
 from transmission.risk.config import RiskConfig
-from transmission.risk.rules.base import CLEAR, Decision, register
+from transmission.risk.rules.base import CLEAR, Decision, register_rule
 from transmission.risk.rules.performance import PerformanceRule
 
 
-@register
+@register_rule
 class ProfitFactor(PerformanceRule):
     name: ClassVar[str] = "profit_factor"
+    parameters: ClassVar[dict[str, str]] = {
+        **PerformanceRule.parameters,
+        "floor": "min_profit_factor",
+    }
 
     def __init__(self, config: RiskConfig) -> None:
         super().__init__(config)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from transmission.risk.config import RiskConfig
-from transmission.risk.rules.base import CLEAR, Decision, register
+from transmission.risk.rules.base import CLEAR, Decision, register_rule
 from transmission.risk.state import RiskState
 
 
-@register
+@register_rule
 class StaleFeed:
     name: ClassVar[str] = "stale_feed"
     per_strategy: ClassVar[bool] = False

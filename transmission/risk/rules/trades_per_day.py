@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import ClassVar
 
 from transmission.risk.config import RiskConfig
-from transmission.risk.rules.base import CLEAR, Decision, register
+from transmission.risk.rules.base import CLEAR, Decision, register_rule
 from transmission.risk.state import RiskState
 
 
-@register
+@register_rule
 class TradesPerDay:
     name: ClassVar[str] = "trades_per_day"
     per_strategy: ClassVar[bool] = False
     reads_clock: ClassVar[bool] = False
     reads_mark: ClassVar[bool] = False
+    # Own names for `[risk.rules.<name>]` keys, and the flat [risk] keys they override.
+    parameters: ClassVar[dict[str, str]] = {"limit": "max_trades_per_day"}
 
     def __init__(self, config: RiskConfig) -> None:
         self.limit = config.max_trades_per_day

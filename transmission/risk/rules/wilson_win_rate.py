@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from transmission.metrics import PerformanceMetrics, breakeven_win_rate
-from transmission.risk.rules.base import CLEAR, Decision, register
+from transmission.risk.rules.base import CLEAR, Decision, register_rule
 from transmission.risk.rules.performance import PerformanceRule
 
 
-@register
+@register_rule
 class WilsonWinRate(PerformanceRule):
     name: ClassVar[str] = "wilson_win_rate"
 

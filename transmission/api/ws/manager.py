@@ -1,19 +1,13 @@
 """The WebSocket connection manager: engine events out, ping/pong in, slow clients dropped.
 
-Every message, both ways, is JSON `{"type", "timestamp", "data"}`.
-
-- Server to client: `connected` (on accept), the engine's `regime_change`, `signal`,
-  `risk_update` and `trade_execution`, `pong` (answer to a ping), `ping` (to an idle client),
-  and `error` (to a malformed message).
-- Client to server: `{"type": "ping"}` (answered with `pong`, echoing `data`) and
-  `{"type": "pong"}` (answer to a server ping). Anything else gets an `error` message.
+The messages themselves are `ws.protocol`'s; the ready-made frames are `ws.frames`'.
 
 Engine events arrive on the engine's thread, a bar's events together (`EventBus.batch`).
 `publish_batch` serialises each once and hands them to the event loop; the loop writes them to
 every client. Two ways of writing, one per kind of server:
 
 - Where the server offers the `transmission.frames` extension (`transmission serve`:
-  `api.frames`), the events are framed once and the same bytes are written to each socket
+  `api.ws.frames`), the events are framed once and the same bytes are written to each socket
   there and then, in one write. A client whose unsent bytes pass `buffer_bytes` (it reads
   slower than events come), or stay unsent for `send_timeout_s`, is dropped.
 - Elsewhere (any other ASGI server), each client has a bounded send queue drained by its own
@@ -43,37 +37,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from transmission.api.errors import error_body
-from transmission.api.frames import FrameWriter, frame_writer, text_frame
-from transmission.api.security import TOKEN_QUERY, bearer_token, token_matches
+from transmission.api.ws.frames import FrameWriter, frame_writer, text_frame
+from transmission.api.ws.protocol import answer, message, server_time
 from transmission.engine.bus import EventBus
 from transmission.engine.events import Connected, Event
 
-if TYPE_CHECKING:
-    from transmission.api.state import AppState
-
-log = logging.getLogger("transmission.api.websocket")
-MAX_CLIENT_MESSAGE = 4096  # bytes; clients only ever send pings
-
-
-EXCHANGE_TZ = ZoneInfo("America/New_York")
-
-
-def _now() -> datetime:
-    return datetime.now(EXCHANGE_TZ)
-
-
-def message(kind: str, data: dict[str, Any] | None = None) -> str:
-    """A server message as JSON text."""
-    return json.dumps({"type": kind, "timestamp": _now().isoformat(), "data": data or {}})
+log = logging.getLogger("transmission.api.ws")
 
 
 def _frames(texts: Sequence[str]) -> bytes:
@@ -232,7 +204,8 @@ class ConnectionManager:
         self._clients.add(client)
         if client.writer is None:
             client.sender = asyncio.get_running_loop().create_task(self._send(client))
-        connected = Connected(ts_event=_now(), ts_init=_now(), run_id=self.run_id)
+        stamp = server_time()
+        connected = Connected(ts_event=stamp, ts_init=stamp, run_id=self.run_id)
         self._deliver(client, (json.dumps(connected.to_message()),))
         try:
             await self._receive(client)
@@ -263,37 +236,9 @@ class ConnectionManager:
             if raw["type"] == "websocket.disconnect":
                 return
             client.last_activity = time.monotonic()
-            reply = self.answer(raw.get("text"), raw.get("bytes"))
+            reply = answer(raw.get("text"), raw.get("bytes"))
             if reply is not None:
                 self._deliver(client, (reply,))
-
-    @staticmethod
-    def answer(text: str | None, data: bytes | None = None) -> str | None:
-        """The reply to one client message (None: no reply)."""
-        if text is None:
-            return message("error", {"message": "binary messages are not supported: send JSON"})
-        if len(text) > MAX_CLIENT_MESSAGE:
-            return message(
-                "error", {"message": f"message too large: at most {MAX_CLIENT_MESSAGE} bytes"}
-            )
-        try:
-            parsed = json.loads(text)
-        except ValueError as exc:
-            return message("error", {"message": f"malformed message, not JSON: {exc}"})
-        if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
-            return message(
-                "error",
-                {"message": 'a message is a JSON object with a "type": send {"type": "ping"}'},
-            )
-        kind = parsed["type"]
-        if kind == "ping":
-            echo = parsed.get("data")
-            return message("pong", {"echo": echo} if echo is not None else {})
-        if kind == "pong":
-            return None
-        return message(
-            "error", {"message": f"unknown message type {kind!r}: the server accepts ping and pong"}
-        )
 
     async def _housekeep(self) -> None:
         """Drop clients whose send has stalled; ping the idle ones."""
@@ -323,21 +268,3 @@ class ConnectionManager:
         await asyncio.gather(
             *(self._close(client, 1001, "server shutting down") for client in clients)
         )
-
-
-router = APIRouter()
-
-
-@router.websocket("/ws")
-async def events(websocket: WebSocket) -> None:
-    """Engine events as they happen; needs the API token (`?token=` or a bearer header)."""
-    state: AppState = websocket.app.state.transmission
-    token = websocket.query_params.get(TOKEN_QUERY) or bearer_token(
-        websocket.headers.get("authorization")
-    )
-    if not token_matches(state.token, token):
-        body = error_body(401, "missing or wrong API token: connect to /ws?token=<token>")
-        await websocket.send_denial_response(JSONResponse(body, 401))
-        return
-    await websocket.accept()
-    await state.manager.serve(websocket)

@@ -1,0 +1,45 @@
+"""The WebSocket message protocol: each client message gets its documented answer."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from transmission.api.ws.protocol import MAX_CLIENT_MESSAGE, answer, message
+
+
+def parsed(text: str | None) -> dict:
+    assert text is not None
+    return json.loads(text)
+
+
+def test_a_server_message_carries_type_timestamp_and_data():
+    sent = parsed(message("ping"))
+    assert sent["type"] == "ping" and sent["data"] == {}
+    assert datetime.fromisoformat(sent["timestamp"]).utcoffset() is not None
+
+
+def test_ping_is_answered_with_pong_echoing_its_data():
+    assert parsed(answer('{"type": "ping", "data": 7}'))["data"] == {"echo": 7}
+    assert parsed(answer('{"type": "ping"}'))["type"] == "pong"
+
+
+def test_pong_gets_no_answer():
+    assert answer('{"type": "pong"}') is None
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (None, "binary messages are not supported"),
+        ("x" * (MAX_CLIENT_MESSAGE + 1), "message too large"),
+        ("{not json", "malformed message, not JSON"),
+        ("[1, 2]", 'a JSON object with a "type"'),
+        ('{"type": "subscribe"}', "unknown message type 'subscribe'"),
+    ],
+)
+def test_a_bad_client_message_gets_an_error_saying_what_was_wrong(text, says):
+    reply = parsed(answer(text))
+    assert reply["type"] == "error" and says in reply["data"]["message"]

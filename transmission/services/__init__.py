@@ -1,0 +1,81 @@
+"""The one service facade that the API, the widgets, the CLI and the reports call.
+
+`Services(journal, engine)` is built once per front end (the API's lifespan, a dashboard, a CLI
+command, a report) and handed in; it holds the only cache. Its parts, one job each:
+
+- `trades`: trade history (pages, one trade, exports);
+- `performance`: metrics in R, overall or grouped, memoised per trades version;
+- `state`: engine status, risk and state, from the running engine's snapshot or a run's checkpoint;
+- `preview`: what a strategy says now and what risk would decide;
+- `control`: halt, resume and resets of the running engine.
+
+Readers go through `transmission.journal.queries` and `transmission.metrics`; nothing here
+formats for a particular front end beyond returning JSON-safe records.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from transmission.journal import Journal
+from transmission.services.cache import MetricsCache
+from transmission.services.control import Control, NoEngine
+from transmission.services.engine_state import (
+    Checkpoint,
+    EngineState,
+    EngineStates,
+    Health,
+    RiskReport,
+)
+from transmission.services.performance import GROUPINGS, Performance
+from transmission.services.preview import HISTORY_DAYS, Previews, SignalPreview, last_bar_signal
+from transmission.services.shaping import records
+from transmission.services.trades import TradePage, Trades
+
+if TYPE_CHECKING:
+    from transmission.engine.live import LiveEngine
+
+__all__ = [
+    "GROUPINGS",
+    "HISTORY_DAYS",
+    "Checkpoint",
+    "Control",
+    "EngineState",
+    "EngineStates",
+    "Health",
+    "MetricsCache",
+    "NoEngine",
+    "Performance",
+    "Previews",
+    "RiskReport",
+    "Services",
+    "SignalPreview",
+    "TradePage",
+    "Trades",
+    "last_bar_signal",
+    "records",
+]
+
+
+class Services:
+    """Everything a front end reads or controls, over one journal and at most one engine."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        engine: LiveEngine | None = None,
+        *,
+        cache: MetricsCache | None = None,
+    ) -> None:
+        self.journal = journal
+        self.engine = engine
+        self.trades = Trades(journal)
+        self.performance = Performance(journal, cache)
+        self.state = EngineStates(journal, engine)
+        self.preview = Previews(journal, self.state)
+        self.control = Control(engine)
+
+    @property
+    def default_run_id(self) -> str | None:
+        """The run reads default to: the running engine's, else (None) the journal's latest."""
+        return self.engine.run_id if self.engine is not None else None
