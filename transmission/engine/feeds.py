@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from threading import Event
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,9 @@ from transmission.identity import bars_digest
 from transmission.market.calendar import EXCHANGE_TZ, epoch_ns, to_exchange_time
 from transmission.market.loader import load_bars, require_bars
 from transmission.market.validation import EXACT_DUPLICATE, BarValues, validate_bar
+
+if TYPE_CHECKING:
+    from transmission.journal import Journal
 
 log = logging.getLogger(__name__)
 BarTuple = tuple[int, float, float, float, float, float]
@@ -66,6 +70,19 @@ def from_file(
         description=str(path),
         duplicates_skipped=result.duplicates_skipped,
         warnings=result.warnings,
+    )
+
+
+def from_store(journal: Journal, dataset: str, symbol: str) -> BarSource:
+    """The bars `transmission ingest` stored as `dataset` (validated and quarantined then)."""
+    stored_symbol, bars = journal.dataset_bars(dataset)
+    bars["ts"] = to_exchange_time(pd.to_datetime(bars["ts"], utc=True))
+    return BarSource(
+        dataset=dataset,
+        symbol=symbol,
+        bars=bars,
+        quarantined=pd.DataFrame(columns=["source", "line", "ts", "raw", "reason"]),
+        description=f"bar store: dataset {dataset} ({stored_symbol} bars)",
     )
 
 

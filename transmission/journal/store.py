@@ -427,6 +427,31 @@ class Journal:
         )
         return int(row[0]) if row else 0
 
+    def dataset_bars(self, dataset: str) -> tuple[str, pd.DataFrame]:
+        """(symbol, bars) of one dataset of the bar store, in time order, ts in UTC.
+
+        Raises ValueError naming the datasets stored when there is none by that name."""
+        cur = self.cursor()
+        symbols = [
+            row[0]
+            for row in cur.execute(
+                "SELECT DISTINCT symbol FROM bars WHERE dataset = ? ORDER BY symbol", [dataset]
+            ).fetchall()
+        ]
+        if len(symbols) != 1:
+            if symbols:
+                raise ValueError(
+                    f"dataset {dataset!r} holds bars of several symbols ({', '.join(symbols)})"
+                )
+            names = [r[0] for r in cur.execute("SELECT DISTINCT dataset FROM bars").fetchall()]
+            stored = ", ".join(sorted(names)) or "none (fill it with `transmission ingest`)"
+            raise ValueError(f"no dataset {dataset!r} in the bar store; stored: {stored}")
+        bars = cur.execute(
+            "SELECT ts, open, high, low, close, volume FROM bars WHERE dataset = ? ORDER BY ts",
+            [dataset],
+        ).df()
+        return symbols[0], bars
+
     def stored_bars(self, dataset: str, symbol: str, timestamps: pd.Series) -> pd.DataFrame:
         """Stored bars of (dataset, symbol) at the given timestamps (for conflict checks)."""
         if timestamps.empty:
