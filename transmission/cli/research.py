@@ -121,9 +121,7 @@ def backtest(
             source = from_simulator(simulate, engine_config.symbol, seed=seed)
         source = dataclasses.replace(
             source,
-            bars=select_trading_days(
-                source.bars, engine_config.data.start, engine_config.data.end
-            ),
+            bars=select_trading_days(source.bars, engine_config.data.start, engine_config.data.end),
         )
         for warning in source.warnings:
             console.print(f"warning: {warning}", style="bold yellow", markup=False)
