@@ -22,7 +22,7 @@ def test_points_of_one_feature_configuration_compute_features_once_with_the_same
     bars: BarSource, ema_config: EngineConfig
 ) -> None:
     point._FEATURES.clear()
-    spec = SweepSpec.build(ema_config, "ema_cross", symbol="MNQ")
+    spec = SweepSpec.build(ema_config, "ema_cross")
     first = run_point(bars, spec, {"ema_fast": 10, "stop_atr": 2.0})
     second = run_point(bars, spec, {"ema_fast": 10, "stop_atr": 3.0})
     third = run_point(bars, spec, {"ema_fast": 20, "stop_atr": 2.0})
@@ -46,7 +46,7 @@ def test_points_of_one_feature_configuration_compute_features_once_with_the_same
 def test_a_window_runs_only_its_bars(bars: BarSource, ema_config: EngineConfig) -> None:
     ns = bars.bars["ts"].dt.as_unit("ns").astype("int64")
     window = (int(ns.iloc[0]), int(ns.iloc[len(ns) // 2]))
-    spec = SweepSpec.build(ema_config, "ema_cross", symbol="MNQ").with_window(window)
+    spec = SweepSpec.build(ema_config, "ema_cross").with_window(window)
     row = run_point(bars, spec, {"stop_atr": 2.0})
     assert row["bars"] <= len(ns) // 2
     assert all(window[0] <= ts < window[1] for ts in row["trade_exit_ns"])
