@@ -325,6 +325,10 @@ def _source(obj: Any) -> str:
         for key, value in sorted(vars(klass).items()):
             if key.startswith("__") and key != "__init__":
                 continue
+            if key == "features":
+                # Hashed by `code_identity` from their code; their repr holds memory addresses,
+                # which would make the same cell run again (or in a new kernel) another run.
+                continue
             parts.append(f"{key}={_code_text(value)}")
     if not isinstance(obj, type):
         parts.append(_code_text(obj))

@@ -37,6 +37,8 @@ def sweep(
     constraint: Constraint | None = None,
     risk: dict[str, Any] | None = None,
     config: Any = None,
+    start: Any = None,
+    end: Any = None,
     client: Any = None,
     max_tries: int | float | None = None,
     seed: int | None = None,
@@ -48,7 +50,8 @@ def sweep(
     `data`, `strategy` and `config` take what `tm.backtest` takes: a bar file, a DataFrame of
     1-minute OHLCV or `tm.simulate(...)`; a strategy class (one defined in a notebook cell
     too: it is shipped to the workers by value), an instance, a registered name, a regime ->
-    strategy mapping, or None (the config's gearbox); a TOML path, an EngineConfig or a dict.
+    strategy mapping, or None (the config's gearbox); a TOML path, an EngineConfig or a dict;
+    `start`, `end` cut the data to [start, end).
 
     `grid` maps a parameter to its values: a feature period (`ema_fast`), a strategy parameter
     (`stop_atr`), or a dotted `section.name` (`risk.max_trades_per_day`, `regime.trend_adx`,
@@ -59,7 +62,7 @@ def sweep(
     so a killed sweep resumes where it stopped and a finished one is read back, not rerun.
     """
     spec = SweepSpec.build(config, strategy, risk=risk)
-    source = as_source(data, spec.symbol)
+    source = as_source(data, spec.symbol, start=start, end=end)
     points = expand(grid, constraint=constraint, max_tries=max_tries, seed=seed)
     return run_sweep(
         source,

@@ -91,6 +91,8 @@ def walk_forward(
     constraint: Constraint | None = None,
     risk: dict[str, Any] | None = None,
     config: Any = None,
+    start: Any = None,
+    end: Any = None,
     client: Any = None,
     max_tries: int | float | None = None,
     seed: int | None = None,
@@ -107,7 +109,7 @@ def walk_forward(
     if train_days < 1 or test_days < 1:
         raise ValueError(f"train_days and test_days must be >= 1, got {train_days}, {test_days}")
     spec = SweepSpec.build(config, strategy, risk=risk)
-    source = as_source(data, spec.symbol)
+    source = as_source(data, spec.symbol, start=start, end=end)
     points = expand(grid, constraint=constraint, max_tries=max_tries, seed=seed)
     bounds = day_bounds(source)
     days = list(bounds.index)
