@@ -163,6 +163,33 @@ def _gunzip(data: bytes, source: str) -> bytes:
     raise BarFileError(f"{source}: not a readable gzip file{where}: {problem}")
 
 
+def load_frame(
+    frame: pd.DataFrame, *, source: str = "DataFrame", source_tz: str = "America/New_York"
+) -> LoadResult:
+    """A DataFrame of 1-minute bars, read as a Parquet file would be: the same column names, the
+    same validation and quarantine (`line` is the 1-based row). A DatetimeIndex serves as the
+    timestamp column when no column is one."""
+    if not isinstance(frame, pd.DataFrame):
+        raise BarFileError(f"{source}: expected a pandas DataFrame, got {type(frame).__name__}")
+    if isinstance(frame.index, pd.DatetimeIndex):
+        names = {_normalise(str(c)) for c in frame.columns}
+        if not names & {*_TIMESTAMP_NAMES, "date", "time"}:
+            frame = frame.rename_axis("timestamp").reset_index()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    columns = _resolve_columns([str(name) for name in table.column_names], source)
+    keys = [f"ts{i}" for i in range(len(columns.timestamp))] + list(VALUE_COLUMNS)
+    indices = [*columns.timestamp, *columns.values]
+    arrays = {key: table.column(i) for key, i in zip(keys, indices, strict=True)}
+    parsed = _parse(arrays, source_tz)
+
+    def raw(rows: list[int]) -> list[str]:
+        return [repr(table.slice(row, 1).to_pylist()[0]) for row in rows]
+
+    empty = quarantine_frame(source, [], pd.Series([], dtype="datetime64[ns, UTC]"), [], [])
+    lines = np.arange(1, table.num_rows + 1)
+    return _finish(parsed, lines, raw, empty, source, rows_read=table.num_rows)
+
+
 # --- columns -------------------------------------------------------------------------------------
 
 
