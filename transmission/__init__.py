@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from transmission.lab.strategy import Strategy
     from transmission.risk.rules import Decision, Rule, register_rule
     from transmission.strategies import BarView, Signal, register_strategy
+    from transmission.sweep import sweep, walk_forward
 
 # Public name -> the module that defines it.
 _PUBLIC = {
@@ -40,6 +41,8 @@ _PUBLIC = {
     "Rule": "transmission.risk.rules",
     "Decision": "transmission.risk.rules",
     "register_rule": "transmission.risk.rules",
+    "sweep": "transmission.sweep",
+    "walk_forward": "transmission.sweep",
 }
 
 __all__ = [
@@ -58,6 +61,8 @@ __all__ = [
     "register_strategy",
     "run_backtest",
     "simulate",
+    "sweep",
+    "walk_forward",
 ]
 
 

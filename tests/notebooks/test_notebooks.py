@@ -23,6 +23,7 @@ NAMES = [
     "01_research_backtest.ipynb",
     "02_regime_lab.ipynb",
     "03_live_monitor.ipynb",
+    "04_optimization.ipynb",
 ]
 # The quickstart shows how to write a strategy and a feature: its cells define them.
 AUTHORING = {"00_quickstart.ipynb"}

@@ -48,6 +48,10 @@ def register(app: typer.Typer) -> None:
 @friendly_errors
 def backtest(
     data: Annotated[Path | None, typer.Option(help="Bar file (CSV or Parquet).")] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(help="A dataset of the journal's bar store (`transmission ingest` fills it)."),
+    ] = None,
     simulate: Annotated[
         int | None, typer.Option(help="Simulate this many trading days instead of a file.")
     ] = None,
@@ -86,7 +90,7 @@ def backtest(
     """Interrupted runs resume from their checkpoint when started again with the same inputs."""
     from transmission.config import load_config
     from transmission.contracts import contract_for
-    from transmission.engine.feeds import from_file, from_simulator
+    from transmission.engine.feeds import from_file, from_simulator, from_store
     from transmission.engine.runner import run_source
     from transmission.journal import Journal
     from transmission.journal.queries import TradeFilter, regime_changes_frame, risk_events_frame
@@ -96,8 +100,8 @@ def backtest(
     from transmission.risk.summary import risk_summary
     from transmission.services import Services
 
-    if (data is None) == (simulate is None):
-        raise ValueError("give exactly one of --data FILE or --simulate DAYS")
+    if sum(given is not None for given in (data, dataset, simulate)) != 1:
+        raise ValueError("give exactly one of --data FILE, --dataset NAME or --simulate DAYS")
     data_options = {"timezone": tz, "start": _day(start, "--start"), "end": _day(end, "--end")}
     engine_config = load_config(
         config,
@@ -105,20 +109,22 @@ def backtest(
         data={key: value for key, value in data_options.items() if value is not None},
         risk={"profile": risk_profile} if risk_profile else None,
     )
-    if data is not None:
-        source = from_file(data, engine_config.symbol, source_tz=engine_config.data.timezone)
-    else:
-        assert simulate is not None
-        if simulate < 1:
-            raise ValueError(f"--simulate needs at least 1 day, got {simulate}")
-        source = from_simulator(simulate, engine_config.symbol, seed=seed)
-    source = dataclasses.replace(
-        source,
-        bars=select_trading_days(source.bars, engine_config.data.start, engine_config.data.end),
-    )
-    for warning in source.warnings:
-        console.print(f"[bold yellow]warning:[/] {warning}")
     with Journal(db) as journal:
+        if data is not None:
+            source = from_file(data, engine_config.symbol, source_tz=engine_config.data.timezone)
+        elif dataset is not None:
+            source = from_store(journal, dataset, engine_config.symbol)
+        else:
+            assert simulate is not None
+            if simulate < 1:
+                raise ValueError(f"--simulate needs at least 1 day, got {simulate}")
+            source = from_simulator(simulate, engine_config.symbol, seed=seed)
+        source = dataclasses.replace(
+            source,
+            bars=select_trading_days(source.bars, engine_config.data.start, engine_config.data.end),
+        )
+        for warning in source.warnings:
+            console.print(f"warning: {warning}", style="bold yellow", markup=False)
         with progress_bar(len(source.bars), "replay") as bar:
             task = bar.add_task("replay", total=len(source.bars))
             summary = run_source(

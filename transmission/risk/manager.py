@@ -325,6 +325,11 @@ class RiskManager:
         self.state.halted = False
         self.state.halt_reason = ""
 
+    @property
+    def manual_resets(self) -> tuple[str, ...]:
+        """Names of the rules a person may reset."""
+        return tuple(r.name for r in self.rules if isinstance(r, ManualReset))
+
     def reset(self, rule: str) -> None:
         """Manual reset of a rule that lasts until one (red days, drawdown, manual halt): the
         rule owns what its reset does (`ManualReset`)."""
