@@ -22,6 +22,20 @@ GLOBEX_ROLL_HOUR = 18
 ET_DTYPE = pd.DatetimeTZDtype(unit="ns", tz=EXCHANGE_TZ)
 
 
+def check_timezone(name: str) -> str:
+    """`name` when it is an IANA time zone (America/Chicago, UTC), else a clear ValueError."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r}: give an IANA name such as America/New_York, "
+            "America/Chicago or UTC"
+        ) from None
+    return name
+
+
 def to_exchange_time(ts: pd.Series | pd.DatetimeIndex) -> pd.Series:
     """Timestamps as tz-aware US/Eastern (naive input is taken as US/Eastern), ns resolution."""
     series = pd.Series(ts)

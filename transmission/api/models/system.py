@@ -8,8 +8,28 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from transmission.strategies.names import display_name
+
 if TYPE_CHECKING:
     from transmission.engine.status import EngineStatus
+
+
+SystemState = Literal["ready", "paused", "halted", "stopped", "completed", "failed"]
+SYSTEM_STATES: dict[str, str] = {
+    "ready": "the engine runs and may open a trade",
+    "paused": "the engine runs; a tripwire holds new trades (risk_reason says which)",
+    "halted": "the engine runs; the manual kill switch holds new trades until resumed",
+    "stopped": "the run is not running (stopped before its feed ended)",
+    "completed": "the run's feed ended (a finished backtest or replay)",
+    "failed": "the run ended on an error (see /api/system/health)",
+}
+
+
+def system_state(raw: str, can_trade: bool) -> str:
+    """The API's state from the engine's or the run's ("running" splits by can_trade)."""
+    if raw == "running":
+        return "ready" if can_trade else "paused"
+    return raw if raw in SYSTEM_STATES else "stopped"
 
 
 class OpenPositionResponse(BaseModel):
@@ -27,12 +47,13 @@ class OpenPositionResponse(BaseModel):
 class SystemStatusResponse(BaseModel):
     """The engine now (or, with no engine running, as its run's last checkpoint left it)."""
 
-    system_state: str = Field(
-        description="running or halted (engine); else the run's status: completed, stopped..."
+    system_state: SystemState = Field(
+        description="; ".join(f"{name}: {meaning}" for name, meaning in SYSTEM_STATES.items())
     )
     current_regime: str = Field(examples=["TREND"])
     regime_direction: str | None = Field(None, examples=["up"])
-    active_strategy: str | None = Field(examples=["vwap_pullback"])
+    active_strategy: str | None = Field(description="display name", examples=["VWAP Pullback"])
+    active_strategy_id: str | None = Field(None, examples=["vwap_pullback"])
     daily_pnl_r: float
     weekly_pnl_r: float
     current_r: float = Field(description="cumulative realized R of the run")
@@ -77,6 +98,12 @@ class HealthResponse(BaseModel):
     run_id: str | None
     last_bar_time: datetime | None
     websocket_clients: int
+    stale_since: datetime | None = Field(
+        None, description="while `stale_feed` holds: the last bar before the feed went silent"
+    )
+    feed_note: str | None = Field(
+        None, description="what the feed last noticed (a followed file rotated or truncated)"
+    )
 
 
 class HaltRequest(BaseModel):
@@ -86,11 +113,25 @@ class HaltRequest(BaseModel):
     )
 
 
-class ControlResponse(BaseModel):
-    """The result of a halt or a resume, with the status that follows."""
+class ControlRequest(BaseModel):
+    """The reason a control is sent (journalled with it)."""
 
-    action: Literal["halt", "resume"]
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field("via the API", min_length=1, max_length=200, examples=["desk call"])
+
+
+class ResetRequest(ControlRequest):
+    rule: Literal["red_days", "drawdown", "manual_halt"] = Field(
+        description="the manual-reset tripwire to clear"
+    )
+
+
+class ControlResponse(BaseModel):
+    """The result of a control (journalled before this answer), with the status that follows."""
+
+    action: Literal["halt", "resume", "reset", "flatten"]
     status: SystemStatusResponse
+    control_seq: int | None = Field(None, description="the control's number in the journal")
 
 
 class ApiInfo(BaseModel):
@@ -157,9 +198,13 @@ def status_response(status: EngineStatus, source: str) -> SystemStatusResponse:
     fields = {
         name: getattr(status, name)
         for name in SystemStatusResponse.model_fields
-        if name != "source"
+        if name not in ("source", "active_strategy_id")
     }
+    active = status.active_strategy
     fields.update(
+        system_state=system_state(status.system_state, status.can_trade),
+        active_strategy=display_name(active) if active else None,
+        active_strategy_id=active,
         last_bar_time=status.last_bar_time.to_pydatetime() if status.last_bar_time else None,
         open_position=position_response(status.open_position),
         source=source,
