@@ -124,6 +124,75 @@ def numpy_floor(bars: int, inner: int = 5) -> Figures:
     return {"value": bars / seconds, "seconds": seconds, "bars": bars}
 
 
+# --- sweeps ------------------------------------------------------------------------------------
+
+# 36 points: EMA fast x slow x stop distance (in ATR), for both engines.
+SWEEP_GRID = {"fast": [10, 20, 30], "slow": [50, 80, 110], "stop_atr": [1.0, 1.5, 2.0, 3.0]}
+
+
+@case
+def backtesting_optimize(bars: int | None) -> Figures:
+    """backtesting.py's `Backtest.optimize` over SWEEP_GRID (its fork pool of every core)."""
+    try:
+        from benchmarks.peers import backtesting_py
+    except ImportError as exc:
+        raise Skip(f"backtesting.py is not installed ({exc})") from None
+    data = backtesting_py.frame_for(bar_source(bars).bars)
+    cpu, started = time.process_time(), time.perf_counter()
+    result = backtesting_py.optimize(data, SWEEP_GRID)
+    seconds = time.perf_counter() - started
+    return {
+        "value": result["points"] / seconds * 60,
+        "seconds": seconds,
+        "cpu_seconds": time.process_time() - cpu,
+        "points": result["points"],
+        "bars": len(data),
+    }
+
+
+@case
+def transmission_sweep(bars: int | None, workers: int = 2) -> Figures:
+    """`tm.sweep` of the EMA cross over SWEEP_GRID on a LocalCluster of `workers` processes.
+
+    The wall time counts everything a user waits for: the cluster's start, the bars sent to
+    the workers, every point, and the journal. Peak RSS is the driver's (the workers' is not
+    counted).
+    """
+    from distributed import Client, LocalCluster
+
+    from benchmarks.configs import engine_config
+    from transmission.sweep import sweep
+
+    source = bar_source(bars)
+    grid = {"ema_fast": SWEEP_GRID["fast"], "ema_slow": SWEEP_GRID["slow"],
+            "stop_atr": SWEEP_GRID["stop_atr"]}  # fmt: skip
+    config = engine_config("ema_cross")
+    warm_imports()
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        with (
+            LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            ready = time.perf_counter()
+            result = sweep(source, "ema_cross", grid, config=config, client=client,
+                           journal=Path(tmp) / "sweep.duckdb", progress=False)  # fmt: skip
+            swept = time.perf_counter()
+        seconds = time.perf_counter() - started
+    return {
+        "value": len(result) / seconds * 60,
+        "seconds": seconds,
+        "cluster_start_s": ready - started,
+        "sweep_s": swept - ready,
+        "points": len(result),
+        "feature_sets_computed": int(result.frame["features_computed"].sum()),
+        "workers": workers,
+        "bars": len(source.bars),
+    }
+
+
 # --- research mode -----------------------------------------------------------------------------
 
 
@@ -336,6 +405,65 @@ def api_load(target: str, path: str, trades: int = 100_000, seconds: float = 5.0
     finally:
         _stop(process)
     return {"value": result["rps"], **result, "bytes": len(answer.content)}
+
+
+def uncached_paths(kind: str, trades: int, count: int, seed: int = 3) -> list[str]:
+    """`count` GET paths no two alike, so no response cache can answer them: "filters" (a
+    strategy, a regime and a trading-day range each), "cursor" (pages from random depths by
+    `before_id`), "offset" (the same depths by `offset`, for comparison)."""
+    rng = np.random.default_rng(seed)
+    first = np.datetime64("2020-01-02")
+    span_days = max(2, int(trades * 17 / 60 / 24))  # trade_rows: one trade every 17 minutes
+    paths = set()
+    while len(paths) < count:
+        if kind == "filters":
+            start = first + np.timedelta64(int(rng.integers(0, span_days - 1)), "D")
+            end = start + np.timedelta64(int(rng.integers(1, 60)), "D")
+            strategy = ("vwap_pullback", "VWAP Band Reversion")[int(rng.integers(0, 2))]
+            regime = ("TREND", "RANGE", "VOLATILE", "NO_TRADE")[int(rng.integers(0, 4))]
+            paths.add(
+                f"/api/trades?limit=100&strategy={strategy.replace(' ', '%20')}"
+                f"&regime={regime}&since={start}&until={end}"
+            )
+        else:
+            depth = int(rng.integers(100, trades - 100))
+            if kind == "cursor":
+                paths.add(f"/api/trades?limit=100&before_id={trades - depth}")
+            else:
+                paths.add(f"/api/trades?limit=100&offset={depth}")
+    return sorted(paths, key=lambda _: rng.random())
+
+
+@case
+def api_uncached(kind: str, trades: int = 1_000_000, requests: int = 1000) -> Figures:
+    """Latency of GETs that no cache answers (each path once, one keep-alive connection, one
+    at a time) on uvicorn with the API on a journal of `trades` trades: `kind` as in
+    `uncached_paths`. The p99 is the target: a trader's chart paging back, or a new filter."""
+    import httpx
+
+    db = trade_journal(trades)
+    env = {"TRANSMISSION_DB": str(db), "TRANSMISSION_FEED": "none"}
+    process, base = _serve("transmission.api.main:app", env)
+    latencies: list[float] = []
+    try:
+        with httpx.Client(base_url=base, timeout=30.0) as http:
+            for path in uncached_paths(kind, trades, 50, seed=99):  # warm-up: first queries
+                http.get(path)
+            for path in uncached_paths(kind, trades, requests):
+                started = time.perf_counter()
+                answer = http.get(path)
+                latencies.append((time.perf_counter() - started) * 1e3)
+                if answer.status_code != 200:
+                    raise RuntimeError(f"GET {path} answered {answer.status_code}")
+    finally:
+        _stop(process)
+    figures = percentiles(latencies)
+    return {
+        "value": figures["p99"],
+        "p50": figures["p50"],
+        "p99": figures["p99"],
+        "n": figures["n"],
+    }
 
 
 # --- WebSocket ---------------------------------------------------------------------------------

@@ -133,9 +133,9 @@ def trade_rows(n: int, seed: int = 7) -> list[tuple]:
         s = int(side[i])
         rows.append(
             (
-                f"{TRADE_RUN_ID}-T{i:07d}",
+                f"{TRADE_RUN_ID}-T{i:06d}",  # the engine's numbering (public ids parse it)
                 TRADE_RUN_ID,
-                f"{TRADE_RUN_ID}-S{i:07d}",
+                f"{TRADE_RUN_ID}-S{i:06d}",
                 "MNQ",
                 "Long" if s > 0 else "Short",
                 str(strategies[i]),
@@ -162,7 +162,8 @@ def trade_journal(n: int) -> Path:
     """A journal file with one run of `n` trades (built once, then reused read-only)."""
     from transmission.journal import Journal, JournalBatch
 
-    path = DATA_DIR / f"trades_{n}.duckdb"
+    # v2: journal schema 2 (run numbers) and the engine's trade numbering.
+    path = DATA_DIR / f"trades_{n}_v2.duckdb"
     if path.is_file():
         return path
     DATA_DIR.mkdir(parents=True, exist_ok=True)

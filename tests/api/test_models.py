@@ -2,53 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import pytest
 from pydantic import ValidationError
 
-from transmission.api.models.trade import SignalRequest, TradeCreateRequest, TradeQuery
-
-ENTRY = datetime(2023, 11, 28, 10, 41)
-
-
-def trade(**changes) -> dict:
-    values = {
-        "symbol": "MNQ",
-        "trade_type": "Long",
-        "strategy_used": "vwap_pullback",
-        "regime": "TREND",
-        "timestamp_entry": ENTRY,
-        "timestamp_exit": ENTRY + timedelta(minutes=26),
-        "entry_price": 16043.5,
-        "exit_price": 16071.25,
-        "stop_price": 16029.25,
-        "target_price": 16072.0,
-        "contracts": 7,
-        "exit_reason": "target",
-    }
-    return {**values, **changes}
+from transmission.api.models.trade import SignalRequest, TradeQuery, TradeResponse
+from transmission.strategies.names import display_name, strategy_id
 
 
-def test_trade_create_request_accepts_a_consistent_closed_trade():
-    assert TradeCreateRequest(**trade()).contracts == 7
+def test_trade_response_shows_the_strategy_display_name_beside_its_id():
+    record = {
+        "trade_id": 4, "trade_key": "r-T000004", "run_id": "r", "signal_id": "r-S000004",
+        "symbol": "MNQ", "trade_type": "Long", "strategy_used": "vwap_pullback",
+        "regime": "TREND", "trading_day": "2023-11-28",
+        "timestamp_entry": "2023-11-28T10:41:00-05:00", "timestamp_exit": None,
+        "entry_price": 16043.5, "exit_price": None, "stop_price": 16029.25,
+        "target_price": 16072.0, "contracts": 7, "risk_usd": 199.5, "commission_usd": None,
+        "pnl_usd": None, "result_r": None, "exit_reason": None,
+    }  # fmt: skip
+    trade = TradeResponse.model_validate(record)
+    assert (trade.strategy_used, trade.strategy_id) == ("VWAP Pullback", "vwap_pullback")
+    assert trade.timestamp_exit is None and trade.trade_id == 4
 
 
-@pytest.mark.parametrize(
-    "changes,says",
-    [
-        ({"timestamp_exit": ENTRY - timedelta(minutes=1)}, "before timestamp_entry"),
-        ({"stop_price": 16043.5}, "no risk"),
-        ({"stop_price": 16050.0}, "stop must be on the losing side"),
-        ({"trade_type": "Short"}, "stop must be on the losing side"),
-        ({"contracts": 0}, "greater than or equal to 1"),
-        ({"trade_type": "Buy"}, "'Long' or 'Short'"),
-        ({"leverage": 10}, "Extra inputs"),
-    ],
-)
-def test_trade_create_request_rejects_an_impossible_trade(changes, says):
-    with pytest.raises(ValidationError, match=says):
-        TradeCreateRequest(**trade(**changes))
+@pytest.mark.parametrize("given", ["VWAP Pullback", "vwap pullback", "vwap_pullback"])
+def test_a_trade_filter_takes_a_strategy_by_display_name_or_id(given):
+    assert TradeQuery(strategy=given).strategy == "vwap_pullback"
+
+
+def test_display_names_capitalise_known_acronyms():
+    assert display_name("opening_range_breakout") == "Opening Range Breakout"
+    assert display_name("ema_cross") == "EMA Cross" and strategy_id("EMA Cross") == "ema_cross"
 
 
 def test_signal_request_names_the_known_strategies_when_given_another():
@@ -69,7 +52,8 @@ def test_status_response_has_exactly_the_engine_status_fields_and_its_source():
     from transmission.engine.status import EngineStatus
 
     engine = {f.name for f in fields(EngineStatus)}
-    assert set(SystemStatusResponse.model_fields) == engine | {"source"}
+    # `active_strategy_id`: the id beside the display name `active_strategy` shows.
+    assert set(SystemStatusResponse.model_fields) == engine | {"source", "active_strategy_id"}
 
 
 def test_tripwire_status_has_exactly_the_risk_manager_s_rule_status_fields():

@@ -86,13 +86,61 @@ def test_trade_by_id_returns_that_trade(server: Server, all_trades: list[dict]):
 
 def test_trade_by_unknown_id_is_404_with_a_clear_body(server: Server):
     with server.client() as http:
-        got = http.get("/api/trades/no-such-trade")
+        got = http.get("/api/trades/999999999999")
+        word = http.get("/api/trades/no-such-trade")
     assert got.status_code == 404
     assert got.json() == {
         "error": "not_found",
-        "message": "no trade with id 'no-such-trade'",
+        "message": "no trade with id 999999999999",
         "details": None,
     }
+    assert word.status_code == 422 and "path.trade_id" in word.json()["message"]
+
+
+def test_trade_ids_are_integers_unique_in_the_journal_with_display_names(
+    server: Server, all_trades: list[dict]
+):
+    ids = [t["trade_id"] for t in all_trades]
+    assert all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    with server.client() as http:
+        live = http.get("/api/trades", params={"limit": 1000}).json()["trades"]
+    assert len(set(ids) | {t["trade_id"] for t in live}) == len(ids) + len(live)
+    assert {t["strategy_used"] for t in all_trades} <= {
+        "VWAP Pullback", "VWAP Band Reversion", "Opening Range Breakout", "EMA Cross",
+    }  # fmt: skip
+    assert all(t["strategy_id"].islower() for t in all_trades)
+
+
+def test_cursor_pages_cover_every_trade_once_in_order(
+    server: Server, backtest_journal: BacktestJournal, all_trades: list[dict]
+):
+    seen: list[int] = []
+    params: dict = {"run_id": backtest_journal.run_id, "limit": 3}
+    with server.client() as http:
+        while True:
+            page = http.get("/api/trades", params=params).json()
+            assert page["total"] == len(all_trades)
+            seen += [t["trade_id"] for t in page["trades"]]
+            if page["next_before_id"] is None:
+                break
+            params["before_id"] = page["next_before_id"]
+        unknown = http.get("/api/trades", params={"before_id": 999999999999})
+    assert seen == [t["trade_id"] for t in all_trades]
+    assert unknown.status_code == 404 and "before_id" in unknown.json()["message"]
+
+
+def test_a_strategy_filter_takes_the_display_name_or_the_id(
+    server: Server, backtest_journal: BacktestJournal, all_trades: list[dict]
+):
+    trade = all_trades[0]
+    with server.client() as http:
+        totals = {
+            http.get(
+                "/api/trades", params={"run": backtest_journal.run_id, "strategy": name}
+            ).json()["total"]
+            for name in (trade["strategy_used"], trade["strategy_id"])
+        }
+    assert totals == {sum(t["strategy_id"] == trade["strategy_id"] for t in all_trades)}
 
 
 def test_recent_trades_are_the_first_page_of_the_engines_run(server: Server):

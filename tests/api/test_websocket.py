@@ -24,7 +24,7 @@ import httpx
 import pytest
 from starlette.websockets import WebSocketState
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.api.conftest import TOKEN, BacktestJournal, Server, free_port, serving
 from transmission.api.main import create_app
@@ -84,7 +84,7 @@ def test_websocket_says_connected_then_streams_every_engine_event_type(server: S
         async with connect(server.ws()) as ws:
             first = await receive(ws)
             assert first["type"] == "connected"
-            assert first["data"]["run_id"] == server.state.engine.run_id
+            assert first["run_id"] == server.state.engine.run_id
             # A manual halt and resume are risk events of the engine itself (kill switch).
             async with httpx.AsyncClient(base_url=server.base_url, headers=server.auth) as http:
                 assert (await http.post("/api/system/halt")).status_code == 200
@@ -98,12 +98,14 @@ def test_websocket_says_connected_then_streams_every_engine_event_type(server: S
     asyncio.run(scenario())
     for kind in ENGINE_TYPES:
         message = seen[kind]
-        assert set(message) == {"type", "timestamp", "data"}
+        assert "data" not in message
         assert datetime.fromisoformat(message["timestamp"]).tzinfo is not None
-    assert seen["regime_change"]["data"]["regime"] in {"TREND", "RANGE", "VOLATILE", "NO_TRADE"}
-    assert seen["signal"]["data"]["decision"] in {"accepted", "vetoed", "shadow"}
-    assert seen["trade_execution"]["data"]["action"] in {"entry", "exit"}
-    assert {"rule", "can_trade", "daily_pnl_r"} <= set(seen["risk_update"]["data"])
+    # The keys the design's JavaScript example reads, at the top level.
+    assert seen["regime_change"]["regime"] in {"TREND", "RANGE", "VOLATILE", "NO_TRADE"}
+    assert seen["signal"]["signal"]["decision"] in {"accepted", "vetoed", "shadow"}
+    assert seen["trade_execution"]["trade"]["action"] in {"entry", "exit"}
+    assert isinstance(seen["trade_execution"]["trade"]["trade_id"], int)
+    assert {"rule", "can_trade", "daily_pnl_r"} <= set(seen["risk_update"]["risk"])
 
 
 def test_websocket_ping_gets_pong_echoing_its_data(server: Server):
@@ -114,7 +116,7 @@ def test_websocket_ping_gets_pong_echoing_its_data(server: Server):
             return await next_of(ws, "pong")
 
     pong = asyncio.run(scenario())
-    assert pong["data"] == {"echo": {"n": 7}}
+    assert pong["echo"] == {"n": 7}
 
 
 async def next_of(ws: ClientConnection, kind: str) -> dict:
@@ -134,6 +136,9 @@ async def next_of(ws: ClientConnection, kind: str) -> dict:
         ('{"type": "subscribe"}', "unknown message type 'subscribe'"),
         (b"\x00\x01", "binary messages are not supported"),
         (json.dumps({"type": "ping", "data": "x" * 5000}), "message too large"),
+        # 4 kB of brackets: the parser's recursion limit, which dropped the connection before.
+        ("[" * 2000 + "]" * 2000, "nested too deeply"),
+        ('{"type": "ping", "data": ' + "[" * 1500 + "]" * 1500 + "}", "nested too deeply"),
     ],
 )
 def test_websocket_malformed_message_gets_an_error_and_the_connection_lives(
@@ -148,8 +153,29 @@ def test_websocket_malformed_message_gets_an_error_and_the_connection_lives(
             return error, await next_of(ws, "pong")
 
     error, pong = asyncio.run(scenario())
-    assert says in error["data"]["message"]
+    assert says in error["message"]
     assert pong["type"] == "pong"
+
+
+@pytest.mark.parametrize("uvicorn_limit", [True, False])
+def test_websocket_message_over_64_kib_closes_the_connection_with_1009(
+    backtest_journal: BacktestJournal, uvicorn_limit: bool
+):
+    """With `UVICORN_OPTIONS` uvicorn closes it as it reads; without, the manager does."""
+    settings = Settings(db=backtest_journal.copy, feed="none", api_token=TOKEN)
+    options = None if uvicorn_limit else {}
+
+    async def scenario(url: str) -> int | None:
+        async with connect(url, max_size=None) as ws:
+            await receive(ws)
+            await ws.send(json.dumps({"type": "ping", "data": "x" * (65 * 1024)}))
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await ws.recv()
+            return closed.value.rcvd.code if closed.value.rcvd else None
+
+    with serving(create_app(settings), free_port(), options=options) as running:
+        assert asyncio.run(scenario(running.ws())) == 1009
 
 
 def test_websocket_idle_client_gets_a_server_ping(server: Server):
@@ -241,8 +267,8 @@ def test_websocket_stuck_client_is_dropped_while_twenty_others_get_every_message
     async def read(ws: ClientConnection, mine: list[int]) -> None:
         async for raw in ws:
             message = json.loads(raw)
-            if message["type"] == "risk_update" and message["data"]["rule"] == "ws_test_burst":
-                mine.append(int(message["data"]["reason"][:8]))
+            if message["type"] == "risk_update" and message["risk"]["rule"] == "ws_test_burst":
+                mine.append(int(message["risk"]["reason"][:8]))
 
     async def scenario() -> tuple[int, int]:
         fast = [await connect(server.ws(), max_size=None) for _ in range(20)]
@@ -434,7 +460,7 @@ def test_publish_from_another_thread_returns_once_the_loop_has_written_the_event
         manager.publish_batch([burst(seq) for seq in range(20, 23)])
         assert len(socket_.frames) == 22  # a batch: one write of three frames
         written = socket_.frames[1:-1] + split_frames(socket_.frames[-1])
-    assert [int(payload(frame)["data"]["reason"][:8]) for frame in written] == list(range(23))
+    assert [int(payload(frame)["risk"]["reason"][:8]) for frame in written] == list(range(23))
 
 
 def split_frames(data: bytes) -> list[bytes]:
@@ -468,3 +494,41 @@ def test_publish_waits_no_longer_than_the_handoff_timeout_for_a_busy_loop():
             assert time.monotonic() < deadline
             time.sleep(0.01)
     assert waited < 10  # returned after the hand-off timeout, not when the loop was free
+
+
+@pytest.mark.slow
+def test_every_message_a_client_receives_validates_against_the_served_asyncapi_document(
+    server: Server,
+):
+    import jsonschema
+
+    with server.client() as http:
+        document = http.get("/asyncapi.json").json()
+    assert document["asyncapi"].startswith("3.") and document["channels"]["events"]["address"]
+    schemas = {
+        m["name"]: m["payload"]
+        for key, m in document["components"]["messages"].items()
+        if key.startswith("server_")
+    }
+    for schema in schemas.values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+    received: list[dict] = []
+
+    async def scenario() -> None:
+        async with connect(server.ws()) as ws:
+            await ws.send(json.dumps({"type": "ping", "data": {"n": 1}}))
+            await ws.send('{"type": "subscribe"}')
+            async with httpx.AsyncClient(base_url=server.base_url, headers=server.auth) as http:
+                assert (await http.post("/api/system/halt")).status_code == 200
+                assert (await http.post("/api/system/resume")).status_code == 200
+            deadline = time.monotonic() + 240
+            wanted = ENGINE_TYPES | {"connected", "pong", "error"}
+            while not {m["type"] for m in received} >= wanted:
+                assert time.monotonic() < deadline, sorted({m["type"] for m in received})
+                received.append(await receive(ws, 60))
+
+    asyncio.run(scenario())
+    for message in received:
+        jsonschema.validate(message, schemas[message["type"]])
+    exits = [m for m in received if m["type"] == "trade_execution"]
+    assert all(isinstance(m["trade"]["trade_id"], int) for m in exits)

@@ -39,8 +39,8 @@ def test_trade_page_is_newest_first_with_the_total_of_every_match(
 
 def test_one_trade_by_id_matches_its_page_row_and_an_unknown_id_is_none(services: Services):
     first = services.trades.page(limit=1).trades[0]
-    assert services.trades.get(str(first["trade_id"])) == first
-    assert services.trades.get("no-such-trade") is None
+    assert services.trades.get(first["trade_id"]) == first
+    assert services.trades.get(999_999_999_999) is None
 
 
 def test_export_is_every_trade_in_exit_order(services: Services, backtested: Backtested):

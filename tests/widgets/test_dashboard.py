@@ -109,7 +109,7 @@ def test_a_burst_of_events_is_one_redraw_with_one_message_per_changed_widget(
 
 
 def test_a_malformed_message_is_skipped_and_the_next_ones_still_apply(board: Dashboard) -> None:
-    board.inbox.put({"type": "trade_execution", "data": {"action": "exit"}})
+    board.inbox.put({"type": "trade_execution", "trade": {"action": "exit"}})
     board.inbox.put(regime_change(5, "VOLATILE"))
     board.flush()
     assert board.badge.regime == "VOLATILE"

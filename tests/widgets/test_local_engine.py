@@ -67,7 +67,7 @@ def test_table_shows_the_journal_s_newest_trades(replayed: tuple[LiveEngine, Das
         TradeFilter(run_id=engine.run_id), limit=board.trades.rows
     )
     assert page.total > 0, "the simulated days produced trades"
-    assert board.trades.trade_ids == [t["trade_id"] for t in page.trades]
+    assert board.trades.trade_ids == [str(t["trade_id"]) for t in page.trades]
     assert board.state.trades_total == page.total
 
 

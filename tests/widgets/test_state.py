@@ -19,7 +19,7 @@ def test_regime_change_sets_regime_direction_since_and_gear() -> None:
     state = fold(regime_change(5, "TREND", "up", "vwap_pullback"))
     assert (state.regime, state.direction) == ("TREND", "up")
     assert state.regime_since == at(5).isoformat()
-    assert state.active_strategy == "vwap_pullback"
+    assert state.active_strategy == "VWAP Pullback"  # the display name, as the API shows it
     assert state.regime_reason == "test: TREND"
 
 
@@ -115,7 +115,7 @@ def test_engine_and_api_open_positions_read_as_trade_fields() -> None:
 
 def test_trades_snapshot_merges_with_events_already_seen() -> None:
     state = fold(exit_(3, 60, 1.0))
-    snapshot = [exit_(n, 20 * n, 0.5).to_message()["data"] for n in (1, 2, 3)]
+    snapshot = [exit_(n, 20 * n, 0.5).to_message()["trade"] for n in (1, 2, 3)]
     state.apply(message("trades", {"trades": snapshot, "total": 40}))
     assert sorted(state.trades) == ["T0001", "T0002", "T0003"]
     assert state.trades_total == 40

@@ -3,14 +3,17 @@
 - The token comes from TRANSMISSION_API_TOKEN, or is generated at start and printed (as Jupyter
   does). Clients send `Authorization: Bearer <token>`; the WebSocket (and a browser on GET
   pages) may pass `?token=<token>` instead.
-- POST routes and the WebSocket always need it; every route needs it when the server is bound
-  to a non-loopback address or a request arrives on one.
+- POST routes always need it; on loopback with no token configured, GET routes and the
+  WebSocket are open; off loopback everything but the docs (`DOCS_PATHS`) needs it.
 - POST routes are rate limited per client address by a token bucket.
+- No token reaches a log: uvicorn's access and WebSocket lines have `token=` redacted.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 import secrets
 import threading
 from collections.abc import Iterable
@@ -22,6 +25,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from transmission.settings import is_loopback
 
 TOKEN_QUERY = "token"
+# Open off loopback too: the documentation pages, their assets and the API descriptions (they
+# hold no data; the pages must load before a user can give them a token).
+DOCS_PATHS = ("/docs", "/redoc", "/openapi.json", "/asyncapi.json", "/static-offline-docs/")
 
 
 def generate_token() -> str:
@@ -65,7 +71,7 @@ class RemoteGuard:
         self.bound_to_loopback = bound_to_loopback
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self._local(scope):
+        if scope["type"] == "http" and not self._local(scope) and not _is_docs(scope["path"]):
             token = presented_token(scope.get("headers", []), scope.get("query_string", b""))
             if not token_matches(self.token, token):
                 await _unauthorized(send)
@@ -75,6 +81,37 @@ class RemoteGuard:
     def _local(self, scope: Scope) -> bool:
         server = scope.get("server")
         return self.bound_to_loopback and is_loopback(server[0] if server else None)
+
+
+def _is_docs(path: str) -> bool:
+    return path.startswith(DOCS_PATHS)
+
+
+_TOKEN_IN_TEXT = re.compile(rf"({TOKEN_QUERY}=)[^&\s\"']+")
+
+
+def redact(text: str) -> str:
+    """`text` with every `token=<value>` replaced by `token=***`."""
+    return _TOKEN_IN_TEXT.sub(r"\1***", text)
+
+
+class RedactTokens(logging.Filter):
+    """Rewrites a record's arguments (uvicorn logs the path with its query) without the token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+def redact_tokens_in_logs() -> None:
+    """Install `RedactTokens` on uvicorn's access log and its WebSocket lines (once)."""
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
 
 
 async def _unauthorized(send: Send) -> None:

@@ -21,6 +21,7 @@ from transmission.engine.feeds import from_file, from_simulator
 from transmission.engine.live import LiveEngine
 from transmission.engine.live_factory import build_live_engine
 from transmission.journal import Journal
+from transmission.journal.queries import run_number
 from transmission.services import Services
 from transmission.settings import Settings, SettingsError
 
@@ -46,7 +47,9 @@ class AppState:
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.manager.start(loop)
         if self.engine is not None:
-            self.manager.run_id = self.engine.run_id
+            journal, run_id = self.journal, self.engine.run_id
+            self.manager.run_id = run_id
+            self.manager.numbering = lambda: run_number(journal, run_id)
             self._unsubscribe = self.manager.attach(self.engine.bus)
             self.engine.start()
 

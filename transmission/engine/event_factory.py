@@ -16,6 +16,7 @@ import pandas as pd
 from transmission.engine.clock import Clock
 from transmission.engine.events import RegimeChange, RiskUpdate, SignalEvent, TradeExecution
 from transmission.execution.port import ClosedTrade, Fill, Order
+from transmission.journal.queries import trade_key_for_signal
 from transmission.market.calendar import EXCHANGE_TZ
 from transmission.regime import RegimeTransition
 from transmission.risk import RiskChange
@@ -128,7 +129,7 @@ class EventFactory:
 
     def _trade_fields(self, order: Order, entry_ns: int, entry_price: float) -> dict[str, Any]:
         return {
-            "trade_id": order.order_id.replace("-S", "-T"),
+            "trade_id": trade_key_for_signal(order.order_id),
             "signal_id": order.signal_id,
             "symbol": self.symbol,
             "trade_type": "Long" if order.side > 0 else "Short",

@@ -2,6 +2,13 @@
 
 The same objects go to the journal, the WebSocket and the widgets. `ts_event` is market time (the
 bar that caused the event), `ts_init` when the event object was made (the injected clock).
+
+`to_message` is the WebSocket message as the original design's clients read it (DESIGN.md
+section 10): `type`, `timestamp`, and the payload under the key its JavaScript example reads
+(`signal`, `risk`, `trade`), or flat (`regime` on `regime_change`, `message` on `connected`).
+Strategies appear by display name ("VWAP Pullback", with the id beside it), and a trade by its
+public integer id (`journal.queries.public_trade_id`, given the run's number) with its journal
+key as `trade_key`.
 """
 
 from __future__ import annotations
@@ -10,6 +17,9 @@ import math
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, ClassVar
+
+from transmission.journal.queries import public_trade_id
+from transmission.strategies.names import display_name
 
 
 def _json_safe(value: Any) -> Any:
@@ -29,6 +39,11 @@ class Event:
     """Base of every engine event."""
 
     type: ClassVar[str] = "event"
+    # Where the payload goes in the message: under this key, or (None) flat beside `type`.
+    message_key: ClassVar[str | None] = None
+    # JSON Schema of what `public_payload` adds to or changes in the fields (the WebSocket
+    # contract, `api.asyncapi`, is generated from the fields and these).
+    public_schema: ClassVar[dict[str, dict[str, Any]]] = {}
     ts_event: datetime
     ts_init: datetime
 
@@ -37,13 +52,23 @@ class Event:
         # (a third of the time from an event to its WebSocket message).
         return {name: _json_safe(getattr(self, name)) for name in _payload_fields(type(self))}
 
-    def to_message(self) -> dict[str, Any]:
-        """The WebSocket message: {type, timestamp, data}."""
-        return {
-            "type": self.type,
-            "timestamp": self.ts_event.isoformat(),
-            "data": self.payload(),
-        }
+    def public_payload(self, run_number: int | None) -> dict[str, Any]:
+        """The payload as clients see it (display names, public ids)."""
+        return self.payload()
+
+    def to_message(self, run_number: int | None = None) -> dict[str, Any]:
+        """The WebSocket message: {type, timestamp, <message_key>: payload} (or flat).
+
+        `run_number` (the run's, `journal.queries.run_number`) gives trades their public ids;
+        without it `trade_id` is the journal key.
+        """
+        message: dict[str, Any] = {"type": self.type, "timestamp": self.ts_event.isoformat()}
+        payload = self.public_payload(run_number)
+        if self.message_key is None:
+            message.update(payload)
+        else:
+            message[self.message_key] = payload
+        return message
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,11 +87,23 @@ class RegimeChange(Event):
     direction: str | None
     active_strategy: str | None
     reason: str
+    public_schema: ClassVar[dict[str, dict[str, Any]]] = {
+        "active_strategy": {"type": ["string", "null"], "description": "display name"},
+        "active_strategy_id": {"type": ["string", "null"]},
+    }
+
+    def public_payload(self, run_number: int | None) -> dict[str, Any]:
+        payload = self.payload()
+        active = self.active_strategy
+        payload["active_strategy"] = display_name(active) if active else None
+        payload["active_strategy_id"] = active
+        return payload
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignalEvent(Event):
     type: ClassVar[str] = "signal"
+    message_key: ClassVar[str | None] = "signal"
     signal_id: str
     symbol: str
     strategy: str
@@ -80,11 +117,22 @@ class SignalEvent(Event):
     decision: str
     veto_reason: str | None
     contracts: int
+    public_schema: ClassVar[dict[str, dict[str, Any]]] = {
+        "strategy": {"type": "string", "description": "display name", "examples": ["EMA Cross"]},
+        "strategy_id": {"type": "string", "examples": ["ema_cross"]},
+    }
+
+    def public_payload(self, run_number: int | None) -> dict[str, Any]:
+        payload = self.payload()
+        payload["strategy"] = display_name(self.strategy)
+        payload["strategy_id"] = self.strategy
+        return payload
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RiskUpdate(Event):
     type: ClassVar[str] = "risk_update"
+    message_key: ClassVar[str | None] = "risk"
     rule: str
     event: str
     reason: str
@@ -112,6 +160,7 @@ class TradeExecution(Event):
     """An entry fill (action "entry") or a closed trade (action "exit", all fields set)."""
 
     type: ClassVar[str] = "trade_execution"
+    message_key: ClassVar[str | None] = "trade"
     trade_id: str
     action: str
     signal_id: str
@@ -132,6 +181,21 @@ class TradeExecution(Event):
     pnl_usd: float | None = None
     commission_usd: float | None = None
     exit_reason: str | None = None
+    public_schema: ClassVar[dict[str, dict[str, Any]]] = {
+        "trade_id": {"type": "integer", "description": "public id, as in /api/trades/{trade_id}"},
+        "trade_key": {"type": "string", "description": "the journal's key"},
+        "strategy_used": {"type": "string", "description": "display name"},
+        "strategy_id": {"type": "string"},
+    }
+
+    def public_payload(self, run_number: int | None) -> dict[str, Any]:
+        payload = self.payload()
+        payload["strategy_used"] = display_name(self.strategy_used)
+        payload["strategy_id"] = self.strategy_used
+        if run_number is not None:
+            payload["trade_key"] = self.trade_id
+            payload["trade_id"] = public_trade_id(run_number, self.trade_id)
+        return payload
 
 
 _PAYLOAD_FIELDS: dict[type[Event], tuple[str, ...]] = {}

@@ -9,21 +9,27 @@ Sources (`BarSource`) say what the bars are: a file or the simulator, with their
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from threading import Event
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from transmission.market.calendar import epoch_ns, to_exchange_time
-from transmission.market.loader import load_bars
+from transmission.contracts import contract_for
+from transmission.identity import bars_digest
+from transmission.market.calendar import EXCHANGE_TZ, epoch_ns, to_exchange_time
+from transmission.market.loader import load_bars, require_bars
 from transmission.market.validation import EXACT_DUPLICATE, BarValues, validate_bar
+
+if TYPE_CHECKING:
+    from transmission.journal import Journal
 
 log = logging.getLogger(__name__)
 BarTuple = tuple[int, float, float, float, float, float]
@@ -41,28 +47,42 @@ class BarSource:
     description: str
     duplicates_skipped: int = 0
     regimes: pd.DataFrame | None = field(default=None, compare=False)
+    warnings: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def identity(self) -> str:
-        """Stable id of the data: same bars, same id (part of a run's id)."""
-        if self.bars.empty:
-            return f"{self.dataset}:empty"
-        ts = self.bars["ts"]
-        text = f"{self.dataset}:{len(ts)}:{ts.iloc[0].value}:{ts.iloc[-1].value}"
-        text += f":{float(self.bars['close'].sum()):.4f}"
-        return hashlib.sha256(text.encode()).hexdigest()[:10]
+        """The digest of every bar's content: same bars, same id (part of a run's id)."""
+        return bars_digest(self.bars)
 
 
-def from_file(path: str | Path, symbol: str, dataset: str | None = None) -> BarSource:
-    result = load_bars(path)
+def from_file(
+    path: str | Path, symbol: str, dataset: str | None = None, *, source_tz: str = EXCHANGE_TZ
+) -> BarSource:
+    """A file's bars, checked against the contract's tick; no good bar at all is an error."""
+    result = require_bars(load_bars(path, source_tz=source_tz, tick=contract_for(symbol).tick))
     bars = result.bars.drop(columns=["line"], errors="ignore")
+    # Keyed by content: another file of the same name gets its own dataset, and its own bars.
     return BarSource(
-        dataset=dataset or Path(path).name.split(".")[0],
+        dataset=dataset or f"{Path(path).name.split('.')[0]}-{bars_digest(bars)[:8]}",
         symbol=symbol,
         bars=bars,
         quarantined=result.quarantined,
         description=str(path),
         duplicates_skipped=result.duplicates_skipped,
+        warnings=result.warnings,
+    )
+
+
+def from_store(journal: Journal, dataset: str, symbol: str) -> BarSource:
+    """The bars `transmission ingest` stored as `dataset` (validated and quarantined then)."""
+    stored_symbol, bars = journal.dataset_bars(dataset)
+    bars["ts"] = to_exchange_time(pd.to_datetime(bars["ts"], utc=True))
+    return BarSource(
+        dataset=dataset,
+        symbol=symbol,
+        bars=bars,
+        quarantined=pd.DataFrame(columns=["source", "line", "ts", "raw", "reason"]),
+        description=f"bar store: dataset {dataset} ({stored_symbol} bars)",
     )
 
 
@@ -71,7 +91,7 @@ def from_simulator(days: int, symbol: str, seed: int = 7) -> BarSource:
 
     market = simulate(symbol=symbol, days=days, seed=seed)
     return BarSource(
-        dataset=f"sim-seed{seed}",
+        dataset=f"sim-seed{seed}-{bars_digest(market.bars)[:8]}",
         symbol=symbol,
         bars=market.bars,
         quarantined=pd.DataFrame(columns=["source", "line", "ts", "raw", "reason"]),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pyarrow as pa
 
 from transmission.journal.store import Journal, first_row
 from transmission.market.calendar import EXCHANGE_TZ
@@ -34,6 +37,57 @@ TRADE_FIELDS = (
     "exit_reason",
 )
 TZ = EXCHANGE_TZ
+EXIT_FIELDS = (
+    "timestamp_exit",
+    "exit_price",
+    "commission_usd",
+    "pnl_usd",
+    "result_r",
+    "exit_reason",
+)
+
+# A trade's public id (the API's and the WebSocket's `trade_id`): an integer, unique in the
+# journal and known from the entry on: its run's number times TRADE_ID_BASE plus the trade's
+# number within the run (the `T000041` of its journal key, `<run_id>-T000041`). The engine
+# numbers a trade by its signal, so the key exists at the entry fill, before any row is stored.
+TRADE_ID_BASE = 1_000_000_000
+
+
+def trade_key_for_signal(signal_id: str) -> str:
+    """The journal key of the trade a signal opens (the orchestrator's `-S` -> `-T` rule)."""
+    return signal_id.replace("-S", "-T")
+
+
+def public_trade_id(run_number: int, trade_key: str) -> int:
+    return run_number * TRADE_ID_BASE + int(trade_key.rsplit("-T", 1)[1])
+
+
+def run_number(journal: Journal, run_id: str | None) -> int | None:
+    row = first_row(journal.cursor(), "SELECT run_number FROM runs WHERE run_id = ?", [run_id])
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def trade_key(journal: Journal, trade_id: int) -> tuple[str, str] | None:
+    """(run id, journal key) of a public trade id; None when no run has its number."""
+    if trade_id < 0:
+        return None
+    number, sequence = divmod(trade_id, TRADE_ID_BASE)
+    row = first_row(journal.cursor(), "SELECT run_id FROM runs WHERE run_number = ?", [number])
+    return (str(row[0]), f"{row[0]}-T{sequence:06d}") if row else None
+
+
+def with_public_ids(journal: Journal, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (trade rows) with `trade_id` the public integer and `trade_key` the journal's."""
+    numbers = {run: run_number(journal, run) for run in frame["run_id"].unique()}
+    keys = frame["trade_id"].astype(str)
+    frame = frame.assign(
+        trade_key=keys,
+        trade_id=[
+            public_trade_id(numbers[run] or 0, key)
+            for run, key in zip(frame["run_id"], keys, strict=True)
+        ],
+    )
+    return frame
 
 
 @dataclass(frozen=True)
@@ -46,6 +100,7 @@ class TradeFilter:
     symbol: str | None = None
     since: date | datetime | None = None
     until: date | datetime | None = None
+    before: tuple[Any, str] | None = None  # (timestamp_exit, journal key): a page cursor
 
 
 def latest_run_id(journal: Journal, kind: str | None = None) -> str | None:
@@ -73,6 +128,12 @@ def _where(journal: Journal, f: TradeFilter) -> tuple[str, list[Any]]:
         if text:
             clauses.append(f"{column} = ?")
             params.append(text)
+    if f.before is not None:
+        # A cursor: the trades after (timestamp_exit, key) in newest-first order; the plain
+        # `<=` lets DuckDB prune row groups (an OR alone is not pushed into the scan).
+        exit_time, key = f.before
+        clauses.append("timestamp_exit <= ? AND (timestamp_exit < ? OR trade_id < ?)")
+        params += [exit_time, exit_time, key]
     for op, value in ((">=", f.since), ("<=", f.until)):
         if value is None:
             continue
@@ -92,18 +153,113 @@ def trades_frame(
     limit: int | None = None,
     offset: int = 0,
     newest_first: bool = False,
+    public_ids: bool = False,
 ) -> pd.DataFrame:
-    """Trades matching the filter, ordered by exit time (then id)."""
-    where, params = _where(journal, f or TradeFilter())
+    """Trades matching the filter, ordered by exit time (then id); with `public_ids`, the
+    `trade_id` column holds the public integers and `trade_key` the journal's keys."""
+    f = f or TradeFilter()
+    where, params = _where(journal, f)
     order = "DESC" if newest_first else "ASC"
     sql = (
         f"SELECT {', '.join(TRADE_FIELDS)} FROM trades WHERE {where} "
         f"ORDER BY timestamp_exit {order}, trade_id {order}"
     )
-    if limit is not None:
-        sql += " LIMIT ? OFFSET ?"
-        params += [limit, offset]
-    return _localize(journal.query(sql, params))
+    if limit is not None and newest_first and offset == 0:
+        frame = _localize(_newest_table(journal, f, where, params, limit)[0].to_pandas())
+    else:
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        frame = _localize(journal.query(sql, params))
+    return with_public_ids(journal, frame) if public_ids else frame
+
+
+def trade_page(
+    journal: Journal, f: TradeFilter | None = None, *, limit: int = 100, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of trades, newest first, as JSON-safe records with public ids (`trade_id`) and
+    journal keys (`trade_key`); and how many trades match the filters (the cursor aside).
+
+    Read through Arrow into plain records: pandas' conversion of a page (to a frame, then to
+    dicts) cost ten times the query itself.
+    """
+    f = f or TradeFilter()
+    where, params = _where(journal, f)
+    if offset == 0:
+        table, total = _newest_table(journal, f, where, params, limit)
+    else:
+        sql = (
+            f"SELECT {', '.join(TRADE_FIELDS)} FROM trades WHERE {where} "
+            "ORDER BY timestamp_exit DESC, trade_id DESC LIMIT ? OFFSET ?"
+        )
+        table = journal.cursor().sql(sql, params=[*params, limit, offset]).to_arrow_table()
+        total = count_trades(journal, replace(f, before=None))
+    return _json_records(journal, table.to_pylist()), total
+
+
+_ZONE = ZoneInfo(TZ)
+
+
+def _json_records(journal: Journal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    numbers = {run: run_number(journal, run) or 0 for run in {row["run_id"] for row in rows}}
+    out = []
+    for row in rows:
+        record: dict[str, Any] = {}
+        for name, value in row.items():
+            if isinstance(value, datetime):
+                value = value.astimezone(_ZONE).isoformat()
+            elif isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, float) and not math.isfinite(value):
+                value = None
+            record[name] = value
+        key = record["trade_id"]
+        record["trade_key"] = key
+        record["trade_id"] = public_trade_id(numbers[record["run_id"]], key)
+        out.append(record)
+    return out
+
+
+def _newest_table(
+    journal: Journal, f: TradeFilter, where: str, params: list[Any], limit: int
+) -> tuple[pa.Table, int]:
+    """The `limit` newest matching trades, read from widening windows of exit time, and how
+    many match the filters (the cursor aside).
+
+    A run's trades are stored about in exit order, so DuckDB's zone maps (min/max per row
+    group) skip every row group outside a window of exit times; a sort of the whole run for
+    each page (~100 ms at a million trades, any depth) becomes a read of the last few row
+    groups. The first window is sized from the matching trades' density; each retry
+    quadruples it, until it holds `limit` trades or reaches the first matching trade.
+    """
+    # The density over the filters alone: the cursor's string comparison would cost more.
+    plain_where, plain_params = _where(journal, replace(f, before=None))
+    bounds = first_row(
+        journal.cursor(),
+        "SELECT min(timestamp_exit), max(timestamp_exit), count(*) FROM trades "
+        f"WHERE {plain_where}",
+        plain_params,
+    )
+    columns = ", ".join(TRADE_FIELDS)
+    order = "ORDER BY timestamp_exit DESC, trade_id DESC LIMIT ?"
+    cur = journal.cursor()
+    if not bounds or not bounds[2]:
+        sql = f"SELECT {columns} FROM trades WHERE {where} LIMIT 0"
+        return cur.sql(sql, params=params).to_arrow_table(), 0
+    first, last, count = bounds
+    span = (last - first) if last > first else pd.Timedelta(minutes=1)
+    if f.before is not None:
+        last = min(last, f.before[0])
+    window = span * min(1.0, 2 * limit / count)
+    while True:
+        lower = last - window
+        table = cur.sql(
+            f"SELECT {columns} FROM trades WHERE {where} AND timestamp_exit >= ? {order}",
+            params=[*params, lower, limit],
+        ).to_arrow_table()
+        if table.num_rows >= limit or lower <= first:
+            return table, int(count)
+        window *= 4
 
 
 def count_trades(journal: Journal, f: TradeFilter | None = None) -> int:
@@ -112,13 +268,77 @@ def count_trades(journal: Journal, f: TradeFilter | None = None) -> int:
     return int(row[0]) if row else 0
 
 
-def trade_by_id(journal: Journal, trade_id: str) -> dict[str, Any] | None:
+def trade_by_id(journal: Journal, trade_id: str | int) -> dict[str, Any] | None:
+    """A trade by journal key (str) or public id (int; then with `trade_key`)."""
+    key: str | None = trade_id if isinstance(trade_id, str) else None
+    if isinstance(trade_id, int):
+        found = trade_key(journal, trade_id)
+        key = found[1] if found else None
+    if key is None:
+        return None
     frame = _localize(
+        journal.query(f"SELECT {', '.join(TRADE_FIELDS)} FROM trades WHERE trade_id = ?", [key])
+    )
+    if isinstance(trade_id, int) and len(frame):
+        frame = with_public_ids(journal, frame)
+    return {str(k): v for k, v in frame.iloc[0].to_dict().items()} if len(frame) else None
+
+
+def trade_cursor(journal: Journal, trade_id: int) -> tuple[Any, str] | None:
+    """(timestamp_exit, journal key) of a stored trade: where a `before_id` page starts."""
+    found = trade_key(journal, trade_id)
+    if found is None:
+        return None
+    row = first_row(
+        journal.cursor(), "SELECT timestamp_exit FROM trades WHERE trade_id = ?", [found[1]]
+    )
+    return (row[0], found[1]) if row else None
+
+
+def runs_with_counts(journal: Journal) -> pd.DataFrame:
+    """Every run, newest first, with how many trades it journalled."""
+    return _localize(
         journal.query(
-            f"SELECT {', '.join(TRADE_FIELDS)} FROM trades WHERE trade_id = ?", [trade_id]
+            "SELECT r.run_id, r.run_number, r.kind, r.symbol, r.dataset, r.params, r.status, "
+            "r.started_at, r.finished_at, r.bars_processed, r.bars_quarantined, "
+            "(SELECT count(*) FROM trades t WHERE t.run_id = r.run_id) AS trades "
+            "FROM runs r ORDER BY r.started_at DESC, r.run_number DESC"
         )
     )
-    return {str(k): v for k, v in frame.iloc[0].to_dict().items()} if len(frame) else None
+
+
+def equity_rows(journal: Journal, f: TradeFilter | None = None) -> pd.DataFrame:
+    """The columns an equity curve needs (id, run, exit time, day, R, $), in exit order."""
+    where, params = _where(journal, f or TradeFilter())
+    return _localize(
+        journal.query(
+            "SELECT trade_id, run_id, timestamp_exit, trading_day, result_r, pnl_usd "
+            f"FROM trades WHERE {where} ORDER BY timestamp_exit, trade_id",
+            params,
+        )
+    )
+
+
+def last_bar_before(
+    journal: Journal, dataset: str, symbol: str, until: Any
+) -> tuple[pd.Timestamp, float] | None:
+    """(time, close) of the last stored bar before `until`."""
+    row = first_row(
+        journal.cursor(),
+        "SELECT ts, close FROM bars WHERE dataset = ? AND symbol = ? AND ts < ? "
+        "ORDER BY ts DESC LIMIT 1",
+        [dataset, symbol, _bound(until)],
+    )
+    return (pd.Timestamp(row[0]).tz_convert(TZ), float(row[1])) if row else None
+
+
+def last_bar_time(journal: Journal, dataset: str, symbol: str) -> pd.Timestamp | None:
+    row = first_row(
+        journal.cursor(),
+        "SELECT max(ts) FROM bars WHERE dataset = ? AND symbol = ?",
+        [dataset, symbol],
+    )
+    return pd.Timestamp(row[0]).tz_convert(TZ) if row and row[0] is not None else None
 
 
 def trade_results(journal: Journal, f: TradeFilter | None = None) -> pd.DataFrame:

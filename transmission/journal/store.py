@@ -427,6 +427,31 @@ class Journal:
         )
         return int(row[0]) if row else 0
 
+    def dataset_bars(self, dataset: str) -> tuple[str, pd.DataFrame]:
+        """(symbol, bars) of one dataset of the bar store, in time order, ts in UTC.
+
+        Raises ValueError naming the datasets stored when there is none by that name."""
+        cur = self.cursor()
+        symbols = [
+            row[0]
+            for row in cur.execute(
+                "SELECT DISTINCT symbol FROM bars WHERE dataset = ? ORDER BY symbol", [dataset]
+            ).fetchall()
+        ]
+        if len(symbols) != 1:
+            if symbols:
+                raise ValueError(
+                    f"dataset {dataset!r} holds bars of several symbols ({', '.join(symbols)})"
+                )
+            names = [r[0] for r in cur.execute("SELECT DISTINCT dataset FROM bars").fetchall()]
+            stored = ", ".join(sorted(names)) or "none (fill it with `transmission ingest`)"
+            raise ValueError(f"no dataset {dataset!r} in the bar store; stored: {stored}")
+        bars = cur.execute(
+            "SELECT ts, open, high, low, close, volume FROM bars WHERE dataset = ? ORDER BY ts",
+            [dataset],
+        ).df()
+        return symbols[0], bars
+
     def stored_bars(self, dataset: str, symbol: str, timestamps: pd.Series) -> pd.DataFrame:
         """Stored bars of (dataset, symbol) at the given timestamps (for conflict checks)."""
         if timestamps.empty:
@@ -467,6 +492,44 @@ class Journal:
     def run_status(self, run_id: str) -> str | None:
         row = first_row(self.cursor(), "SELECT status FROM runs WHERE run_id = ?", [run_id])
         return str(row[0]) if row else None
+
+    def rerun_id(self, run_id: str) -> str:
+        """The id a rerun of a completed `run_id` gets: `<id>-r2`, `-r3`... (the first not yet
+        completed, so an interrupted rerun resumes). The old run stays as it was."""
+        k = 2
+        while self.run_status(f"{run_id}-r{k}") == "completed":
+            k += 1
+        return f"{run_id}-r{k}"
+
+    def require_run(self, run_id: str | None) -> str:
+        """`run_id` when the journal has it, else its latest run; a clear error when neither."""
+        if run_id is None:
+            row = first_row(
+                self.cursor(), "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1"
+            )
+            if row is None:
+                raise ValueError(f"the journal {self.path} has no runs yet")
+            return str(row[0])
+        if self.run_status(run_id) is None:
+            row = first_row(self.cursor(), "SELECT count(*) FROM runs")
+            count = int(row[0]) if row else 0
+            raise ValueError(
+                f"unknown run {run_id!r}: the journal {self.path} has {count} run"
+                f"{'s' if count != 1 else ''} (`transmission runs` lists them)"
+            )
+        return run_id
+
+    def runs_overview(self) -> pd.DataFrame:
+        """Every run, newest first, with what it was run on and how many trades it made."""
+        return self.query(
+            "SELECT r.run_id, r.kind, r.status, r.symbol, r.dataset, r.started_at, "
+            "r.finished_at, r.bars_processed, r.bars_quarantined, "
+            "json_extract_string(r.params, '$.description') AS description, "
+            "json_extract_string(r.params, '$.source') AS bars_digest, "
+            "json_extract_string(r.params, '$.identity.version') AS version, "
+            "(SELECT count(*) FROM trades t WHERE t.run_id = r.run_id) AS trades "
+            "FROM runs r ORDER BY r.started_at DESC, r.run_id"
+        )
 
     def record_control(self, run_id: str, action: str, rule: str | None, reason: str) -> int:
         """Journal one control of a run in its own transaction; returns its sequence number."""

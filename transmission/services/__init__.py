@@ -4,6 +4,7 @@
 command, a report) and handed in; it holds the only cache. Its parts, one job each:
 
 - `trades`: trade history (pages, one trade, exports);
+- `history`: runs, equity curves, candles and open positions (the chart routes);
 - `performance`: metrics in R, overall or grouped, memoised per trades version;
 - `state`: engine status, risk and state, from the running engine's snapshot or a run's checkpoint;
 - `preview`: what a strategy says now and what risk would decide;
@@ -27,6 +28,7 @@ from transmission.services.engine_state import (
     Health,
     RiskReport,
 )
+from transmission.services.history import History, OpenPosition
 from transmission.services.performance import GROUPINGS, Performance
 from transmission.services.preview import HISTORY_DAYS, Previews, SignalPreview, last_bar_signal
 from transmission.services.shaping import records
@@ -43,8 +45,10 @@ __all__ = [
     "EngineState",
     "EngineStates",
     "Health",
+    "History",
     "MetricsCache",
     "NoEngine",
+    "OpenPosition",
     "Performance",
     "Previews",
     "RiskReport",
@@ -69,9 +73,10 @@ class Services:
     ) -> None:
         self.journal = journal
         self.engine = engine
-        self.trades = Trades(journal)
-        self.performance = Performance(journal, cache)
         self.state = EngineStates(journal, engine)
+        self.history = History(journal, self.state)
+        self.trades = Trades(journal, self.history.open_trade)
+        self.performance = Performance(journal, cache)
         self.preview = Previews(journal, self.state)
         self.control = Control(engine)
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from transmission.journal import Journal
-from transmission.journal.queries import TradeFilter, count_trades, trade_by_id, trades_frame
-from transmission.services.shaping import json_record, records
+from transmission.journal.queries import (
+    TradeFilter,
+    trade_by_id,
+    trade_cursor,
+    trade_key,
+    trade_page,
+    trades_frame,
+)
+from transmission.services.shaping import json_record
+
+# Finds an open trade by (run id, journal key): `History.open_trade`.
+OpenTrade = Callable[[str, str], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -23,19 +34,29 @@ class TradePage:
 class Trades:
     """The journal's trades, as JSON-safe records or frames."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, open_trade: OpenTrade | None = None) -> None:
         self.journal = journal
+        self.open_trade = open_trade
 
     def page(self, f: TradeFilter | None = None, *, limit: int = 100, offset: int = 0) -> TradePage:
-        """Newest first, paginated, with the total that matches the filter."""
-        f = f or TradeFilter()
-        frame = trades_frame(self.journal, f, limit=limit, offset=offset, newest_first=True)
-        return TradePage(records(frame), count_trades(self.journal, f), limit, offset)
+        """Newest first, paginated, with the total that matches the filter (a cursor aside);
+        public integer ids (`trade_id`) beside the journal's keys (`trade_key`)."""
+        trades, total = trade_page(self.journal, f, limit=limit, offset=offset)
+        return TradePage(trades, total, limit, offset)
 
-    def get(self, trade_id: str) -> dict[str, Any] | None:
-        """One trade by id (None: no such trade)."""
+    def cursor(self, trade_id: int) -> tuple[Any, str] | None:
+        """Where a page after the closed trade `trade_id` starts (`TradeFilter.before`)."""
+        return trade_cursor(self.journal, trade_id)
+
+    def get(self, trade_id: int) -> dict[str, Any] | None:
+        """One trade by public id; an open one (entered, not closed) with exit fields null."""
         row = trade_by_id(self.journal, trade_id)
-        return json_record(row) if row else None
+        if row is not None:
+            return json_record(row)
+        found = trade_key(self.journal, trade_id)
+        if found is None or self.open_trade is None:
+            return None
+        return self.open_trade(*found)
 
     def export(self, f: TradeFilter | None = None) -> pd.DataFrame:
         """Every matching trade in exit order (the `trades` command and the reports)."""

@@ -8,6 +8,7 @@ turned into messages only when drained, off the engine's thread.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from transmission.engine.events import Event
@@ -17,6 +18,9 @@ class Inbox:
     def __init__(self) -> None:
         self._items: deque[Event | dict[str, Any]] = deque()
         self.received = 0
+        # The run's number (for trades' public ids), asked of `numbering` until it is known.
+        self.numbering: Callable[[], int | None] | None = None
+        self._run_number: int | None = None
 
     def put(self, item: Event | dict[str, Any]) -> None:
         """Enqueue an engine event or a message; safe from any thread, never blocks."""
@@ -27,9 +31,11 @@ class Inbox:
         """Everything queued so far, as messages, oldest first."""
         out: list[dict[str, Any]] = []
         items = self._items
+        if items and self._run_number is None and self.numbering is not None:
+            self._run_number = self.numbering()
         while items:
             item = items.popleft()
-            out.append(item.to_message() if isinstance(item, Event) else item)
+            out.append(item.to_message(self._run_number) if isinstance(item, Event) else item)
         return out
 
     def __len__(self) -> int:

@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from transmission.journal.queries import TradeFilter, regime_changes_frame
+from transmission.journal.queries import TradeFilter, regime_changes_frame, run_number
 from transmission.services import Services, records
+from transmission.strategies.names import display_name
 from transmission.widgets.inbox import Inbox
 from transmission.widgets.state import message
 
@@ -51,6 +52,8 @@ class EngineFeed:
 
     def attach(self, inbox: Inbox) -> None:
         """Subscribe first, then take the snapshot, so no event falls in between."""
+        journal, run_id = self.engine.journal, self.engine.run_id
+        inbox.numbering = lambda: run_number(journal, run_id)  # trades' public ids, as in REST
         self._unsubscribe = self.engine.bus.subscribe(inbox.put)
         inbox.put(message("connection", {"state": "connected"}))
         for item in self.snapshot():
@@ -65,19 +68,22 @@ class EngineFeed:
         out = [
             self.status_message(),
             message("risk", risk),
-            message("trades", {"trades": page.trades, "total": page.total}),
+            message("trades", {"trades": [_shown(t) for t in page.trades], "total": page.total}),
         ]
         changes = regime_changes_frame(services.journal, engine.run_id)
         if len(changes):
             last = records(changes.tail(1))[0]
             data = {k: last.get(k) for k in ("previous", "regime", "direction", "reason")}
-            out.append(message("regime_change", data, last["ts"]))
+            # As the engine's RegimeChange message has it: flat beside `type` (Event.to_message).
+            out.append({"type": "regime_change", "timestamp": last["ts"], **data})
         return out
 
     def status_message(self) -> dict[str, Any]:
         snapshot = self.services.state.status(self.engine.run_id)  # the engine's, under its lock
         assert snapshot is not None  # a running engine always has a status
         status = _plain(dataclasses.asdict(snapshot))  # EngineStatus, the one schema
+        if status.get("active_strategy"):  # display names, as the events and the API show them
+            status["active_strategy"] = display_name(status["active_strategy"])
         return message("status", status, status.get("last_bar_time"))
 
     def poll(self) -> list[dict[str, Any]]:
@@ -100,3 +106,9 @@ class EngineFeed:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+
+
+def _shown(trade: dict[str, Any]) -> dict[str, Any]:
+    """A journal trade record as the events show it (strategy display name beside its id)."""
+    strategy = str(trade["strategy_used"])
+    return {**trade, "strategy_used": display_name(strategy), "strategy_id": strategy}

@@ -1,8 +1,9 @@
 """What the dashboard knows, and how each message changes it (pure: no widgets, no threads).
 
-Every input is a message `{"type", "timestamp", "data"}`: the engine's events as the WebSocket
-sends them (`Event.to_message()`), and a few snapshot types the feeds make from the REST routes
-or the engine's own methods:
+Every input is a message: the engine's events as the WebSocket sends them (`Event.to_message()`:
+`type`, `timestamp` and the payload under `signal`, `risk` or `trade`, or flat), and a few
+snapshot types `{"type", "timestamp", "data"}` the feeds make from the REST routes or the
+engine's own methods:
 
 | type | data |
 |---|---|
@@ -28,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from transmission.engine.events import EVENT_TYPES
 from transmission.engine.status import EngineStatus
 from transmission.market.calendar import EXCHANGE_TZ
 from transmission.risk.status import RuleStatus
@@ -93,7 +95,7 @@ class MonitorState:
         """Fold one message in; True when the state changed."""
         before = self.version
         kind = message.get("type") if isinstance(message, dict) else None
-        data = message.get("data") if isinstance(message, dict) else None
+        data = _body(message, kind) if isinstance(message, dict) else None
         handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is None or not isinstance(data, dict):
             self.counts["ignored"] += 1
@@ -129,6 +131,20 @@ class MonitorState:
             for trade in self.closed_trades()[: len(self.trades) - self.keep_trades]:
                 del self.trades[trade["trade_id"]]
         return new
+
+
+# Engine events come as the WebSocket sends them (`Event.to_message`): the payload under its
+# key (`signal`, `risk`, `trade`) or flat beside `type`; the feeds' own snapshots under `data`.
+_EVENT_KEYS = {kind: cls.message_key for kind, cls in EVENT_TYPES.items()}
+
+
+def _body(message: dict[str, Any], kind: object) -> Any:
+    if not isinstance(kind, str) or kind not in _EVENT_KEYS:
+        return message.get("data")
+    key = _EVENT_KEYS[kind]
+    if key is not None:
+        return message.get(key)
+    return {k: v for k, v in message.items() if k not in ("type", "timestamp")}
 
 
 def _exit_order(trade: dict[str, Any]) -> tuple[str, str]:

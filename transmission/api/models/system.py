@@ -8,8 +8,28 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from transmission.strategies.names import display_name
+
 if TYPE_CHECKING:
     from transmission.engine.status import EngineStatus
+
+
+SystemState = Literal["ready", "paused", "halted", "stopped", "completed", "failed"]
+SYSTEM_STATES: dict[str, str] = {
+    "ready": "the engine runs and may open a trade",
+    "paused": "the engine runs; a tripwire holds new trades (risk_reason says which)",
+    "halted": "the engine runs; the manual kill switch holds new trades until resumed",
+    "stopped": "the run is not running (stopped before its feed ended)",
+    "completed": "the run's feed ended (a finished backtest or replay)",
+    "failed": "the run ended on an error (see /api/system/health)",
+}
+
+
+def system_state(raw: str, can_trade: bool) -> str:
+    """The API's state from the engine's or the run's ("running" splits by can_trade)."""
+    if raw == "running":
+        return "ready" if can_trade else "paused"
+    return raw if raw in SYSTEM_STATES else "stopped"
 
 
 class OpenPositionResponse(BaseModel):
@@ -27,12 +47,13 @@ class OpenPositionResponse(BaseModel):
 class SystemStatusResponse(BaseModel):
     """The engine now (or, with no engine running, as its run's last checkpoint left it)."""
 
-    system_state: str = Field(
-        description="running or halted (engine); else the run's status: completed, stopped..."
+    system_state: SystemState = Field(
+        description="; ".join(f"{name}: {meaning}" for name, meaning in SYSTEM_STATES.items())
     )
     current_regime: str = Field(examples=["TREND"])
     regime_direction: str | None = Field(None, examples=["up"])
-    active_strategy: str | None = Field(examples=["vwap_pullback"])
+    active_strategy: str | None = Field(description="display name", examples=["VWAP Pullback"])
+    active_strategy_id: str | None = Field(None, examples=["vwap_pullback"])
     daily_pnl_r: float
     weekly_pnl_r: float
     current_r: float = Field(description="cumulative realized R of the run")
@@ -177,9 +198,13 @@ def status_response(status: EngineStatus, source: str) -> SystemStatusResponse:
     fields = {
         name: getattr(status, name)
         for name in SystemStatusResponse.model_fields
-        if name != "source"
+        if name not in ("source", "active_strategy_id")
     }
+    active = status.active_strategy
     fields.update(
+        system_state=system_state(status.system_state, status.can_trade),
+        active_strategy=display_name(active) if active else None,
+        active_strategy_id=active,
         last_bar_time=status.last_bar_time.to_pydatetime() if status.last_bar_time else None,
         open_position=position_response(status.open_position),
         source=source,

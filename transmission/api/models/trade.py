@@ -1,4 +1,8 @@
-"""Trade schemas: input (TradeCreateRequest), stored (TradeRecord), output (TradeResponse).
+"""Trade schemas: stored (TradeRecord), output (TradeResponse), queries; signal requests.
+
+There is no TradeCreateRequest: trades come only from the engine's fills. A route that wrote
+trades would let a client forge the record that the metrics and the risk rules read, and the
+journal has one writer (the engine's process; a `--feed none` server opens it read-only).
 
 A trade's fields are the journal's (`transmission.journal.queries.TRADE_FIELDS`); timestamps are
 ISO 8601 in exchange time (US/Eastern), prices in index points, results in R and dollars.
@@ -14,74 +18,71 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from transmission.journal.queries import TradeFilter
 from transmission.strategies import available
+from transmission.strategies.names import display_name, strategy_id
 
 TradeType = Literal["Long", "Short"]
 
 
-class TradeBase(BaseModel):
-    """What every trade carries (DESIGN.md section 10)."""
+class TradeRecord(BaseModel):
+    """A trade as the journal holds it: closed (every field set), or open (exit fields null).
 
+    `trade_id` is the public id: an integer unique in the journal, stable across restarts, the
+    same in the WebSocket's `trade_execution` from the entry on. `trade_key` is the journal's
+    own key (`<run_id>-T<number>`).
+    """
+
+    trade_id: int = Field(ge=0, examples=[1])
+    trade_key: str
+    run_id: str
+    signal_id: str
     symbol: str = Field(examples=["MNQ"])
     trade_type: TradeType
     strategy_used: str = Field(examples=["vwap_pullback"])
     regime: str = Field(examples=["TREND"])
+    trading_day: date
     timestamp_entry: datetime
-    timestamp_exit: datetime
+    timestamp_exit: datetime | None
     entry_price: float
-    exit_price: float
+    exit_price: float | None
     stop_price: float
     target_price: float
     contracts: int = Field(ge=1)
-    exit_reason: str = Field(examples=["target"])
-
-
-class TradeCreateRequest(TradeBase):
-    """A closed trade as a client submits it (for imports of manual or external fills).
-
-    The server computes `result_r` and `pnl_usd` from the prices and the contract; the rules
-    checked here are the ones any closed trade obeys.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-    commission_usd: float = Field(0.0, ge=0)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> TradeCreateRequest:
-        if self.timestamp_exit < self.timestamp_entry:
-            raise ValueError("timestamp_exit is before timestamp_entry")
-        if self.stop_price == self.entry_price:
-            raise ValueError("stop_price equals entry_price: the trade has no risk (1R = 0)")
-        below = self.stop_price < self.entry_price
-        if below != (self.trade_type == "Long"):
-            raise ValueError(f"a {self.trade_type} trade's stop must be on the losing side")
-        return self
-
-
-class TradeRecord(TradeBase):
-    """A trade as the journal stores it (adds the ids, the day, the money and the result)."""
-
-    trade_id: str
-    run_id: str
-    signal_id: str
-    trading_day: date
     risk_usd: float
-    commission_usd: float
-    pnl_usd: float
-    result_r: float
+    commission_usd: float | None
+    pnl_usd: float | None
+    result_r: float | None
+    exit_reason: str | None = Field(examples=["target"])
 
 
 class TradeResponse(TradeRecord):
-    """A trade as the API returns it."""
+    """A trade as the API returns it: `strategy_used` is the display name ("VWAP Pullback"),
+    `strategy_id` the registry's id."""
+
+    strategy_used: str = Field(examples=["VWAP Pullback"])
+    strategy_id: str = Field(examples=["vwap_pullback"])
+
+    @model_validator(mode="before")
+    @classmethod
+    def _display(cls, data: object) -> object:
+        if isinstance(data, dict) and "strategy_id" not in data and "strategy_used" in data:
+            data = {
+                **data,
+                "strategy_id": data["strategy_used"],
+                "strategy_used": display_name(str(data["strategy_used"])),
+            }
+        return data
 
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "trade_id": "backtest-962f5edd76d6-T000004",
+                "trade_id": 4,
+                "trade_key": "backtest-962f5edd76d6-T000004",
                 "run_id": "backtest-962f5edd76d6",
                 "signal_id": "backtest-962f5edd76d6-S000004",
                 "symbol": "MNQ",
                 "trade_type": "Long",
-                "strategy_used": "vwap_pullback",
+                "strategy_used": "VWAP Pullback",
+                "strategy_id": "vwap_pullback",
                 "regime": "TREND",
                 "trading_day": "2023-11-28",
                 "timestamp_entry": "2023-11-28T10:41:00-05:00",
@@ -108,6 +109,9 @@ class TradeListResponse(BaseModel):
     total: int = Field(ge=0, description="trades matching the filters, over all pages")
     limit: int
     offset: int
+    next_before_id: int | None = Field(
+        None, description="pass as `before_id` for the next page (null: this is the last one)"
+    )
 
 
 class SignalRequest(BaseModel):
@@ -176,26 +180,51 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 MAX_PAGE = 1000  # the hard maximum of `limit`: larger exports go through the CLI
 
 
-class TradeFilterQuery(BaseModel):
-    """Which trades: a run (default: the running engine's, else the latest) and filters."""
+class ApiQuery(BaseModel):
+    """Query parameters of a read route; `token` may stand in for the bearer header."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    token: str | None = Field(
+        None,
+        max_length=200,
+        exclude=True,
+        description="the API token, for clients that cannot send 'Authorization: Bearer'",
+    )
+
+
+class TradeFilterQuery(ApiQuery):
+    """Which trades: a run (default: the running engine's, else the latest) and filters."""
+
     run_id: str | None = Field(None, max_length=200)
-    strategy: str | None = Field(None, max_length=100, examples=["vwap_pullback"])
+    run: str | None = Field(None, max_length=200, description="the run (same as run_id)")
+    strategy: str | None = Field(
+        None, max_length=100, description="id or display name", examples=["VWAP Pullback"]
+    )
     regime: str | None = Field(None, max_length=20, examples=["TREND"])
     symbol: str | None = Field(None, max_length=10, examples=["MNQ"])
     since: IsoDate | None = Field(None, description="first trading day (inclusive)")
     until: IsoDate | None = Field(None, description="last trading day (inclusive)")
 
+    @field_validator("strategy")
+    @classmethod
+    def _strategy_id(cls, name: str | None) -> str | None:
+        return strategy_id(name) if name else name
+
     @model_validator(mode="after")
     def _ordered(self) -> TradeFilterQuery:
         if self.since is not None and self.until is not None and self.since > self.until:
             raise ValueError(f"since ({self.since}) is after until ({self.until})")
+        if self.run and self.run_id and self.run != self.run_id:
+            raise ValueError(f"run ({self.run}) and run_id ({self.run_id}) differ: give one")
         return self
+
+    @property
+    def selected_run(self) -> str | None:
+        return self.run or self.run_id
 
     def to_filter(self, default_run_id: str | None) -> TradeFilter:
         return TradeFilter(
-            run_id=self.run_id or default_run_id,
+            run_id=self.selected_run or default_run_id,
             strategy=self.strategy,
             regime=self.regime,
             symbol=self.symbol,
@@ -207,3 +236,10 @@ class TradeFilterQuery(BaseModel):
 class TradeQuery(TradeFilterQuery):
     limit: int = Field(100, ge=1, le=MAX_PAGE, description=f"page size, at most {MAX_PAGE}")
     offset: int = Field(0, ge=0, le=10_000_000)
+    before_id: int | None = Field(
+        None,
+        ge=0,
+        lt=2**53,  # the integers a JavaScript client reads exactly
+        description="cursor: the trades after this one in newest-first order (the previous "
+        "page's `next_before_id`); fast at any depth, unlike a large offset",
+    )

@@ -15,6 +15,7 @@ from transmission.api.models.metrics import (
 )
 from transmission.api.models.system import error_responses
 from transmission.services import Services
+from transmission.strategies.names import display_name
 
 router = APIRouter(prefix="/api/metrics", tags=["metrics"], responses=error_responses(401))
 
@@ -38,5 +39,7 @@ def _metrics(services: Services, query: MetricsQuery) -> bytes:
     figures = services.performance(f, window=query.window, by=query.by)
     if query.by is None:
         return PerformanceMetricsResponse.model_validate(figures).model_dump_json().encode()
+    if query.by == "strategy":  # strategies show their display names, as in the trades
+        figures = {display_name(name): group for name, group in figures.items()}
     grouped = GroupedMetricsResponse(by=query.by, window=query.window, groups=figures)
     return grouped.model_dump_json().encode()

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from transmission.api.deps import Authorized, RateLimited, ServicesDep, StateDep
 from transmission.api.errors import Conflict, NotFound
+from transmission.api.models.history import RunQuery
 from transmission.api.models.system import (
     ApiInfo,
     ControlRequest,
@@ -40,13 +42,18 @@ def api_info(state: StateDep) -> ApiInfo:
     return _info(state)
 
 
-@router.get("/status", response_model=SystemStatusResponse, responses=error_responses(404))
-def system_status(services: ServicesDep) -> SystemStatusResponse:
-    """Regime, strategy, P&L in R and risk: the engine now, or its run's last checkpoint."""
-    status = services.state.status()
+@router.get("/status", response_model=SystemStatusResponse, responses=error_responses(404, 422))
+def system_status(
+    services: ServicesDep, query: Annotated[RunQuery, Query()]
+) -> SystemStatusResponse:
+    """Regime, strategy, P&L in R and risk: the engine now, or a run's (`run`) last checkpoint.
+    `system_state` is one of: ready, paused, halted, stopped, completed, failed (the schema
+    says what each means)."""
+    status = services.state.status(query.run)
     if status is None:
-        raise NotFound(NO_RUN)
-    return status_response(status, services.state.source)
+        raise NotFound(NO_RUN if query.run is None else f"no run {query.run!r}: see /api/runs")
+    live = services.engine is not None and query.run in (None, services.engine.run_id)
+    return status_response(status, "engine" if live else "journal")
 
 
 @router.get("/risk", response_model=RiskStatusResponse, responses=error_responses(404))
@@ -188,12 +195,16 @@ def _info(state: AppState) -> ApiInfo:
         docs="/docs",
         redoc="/redoc",
         openapi="/openapi.json",
-        websocket="/ws?token=<token>",
+        websocket="/ws (on loopback with no token configured; else /ws?token=<token>)",
         routes=[
+            "GET /api/runs",
             "GET /api/trades",
             "GET /api/trades/{trade_id}",
             "GET /api/trades/recent/{limit}",
             "GET /api/metrics",
+            "GET /api/equity",
+            "GET /api/candles",
+            "GET /api/positions",
             "GET /api/system/status",
             "GET /api/system/risk",
             "GET /api/system/health",
@@ -206,6 +217,7 @@ def _info(state: AppState) -> ApiInfo:
         ],
         strategies=available(),
         feed=state.settings.feed,
-        auth="POST routes and /ws need the API token (Bearer header; ?token= for /ws)"
-        + ("" if state.settings.is_loopback else "; every route does on this address"),
+        auth="POST routes need the API token (Bearer header or ?token=); so does /ws when a "
+        "token is configured"
+        + ("" if state.settings.is_loopback else "; every route but the docs does here"),
     )

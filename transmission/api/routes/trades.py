@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -21,11 +22,12 @@ from transmission.services import Services
 router = APIRouter(prefix="/api/trades", tags=["trades"], responses=error_responses(401))
 
 
-@router.get("", response_model=TradeListResponse, responses=error_responses(422))
+@router.get("", response_model=TradeListResponse, responses=error_responses(404, 422))
 async def list_trades(
     services: ServicesDep, cache: CacheDep, query: Annotated[TradeQuery, Query()]
 ) -> Response:
-    """Trades newest first (by exit time), filtered, `limit` at a time from `offset`."""
+    """Trades newest first (by exit time), filtered, `limit` at a time from `offset`, or after
+    the trade `before_id` (a cursor: each page's `next_before_id`)."""
     body = await cache.body(("trades", query), lambda: _page(services, query))
     return Response(body, media_type="application/json")
 
@@ -40,16 +42,24 @@ async def recent_trades(
 
 @router.get("/{trade_id}", response_model=TradeResponse, responses=error_responses(404, 422))
 def get_trade(
-    services: ServicesDep, trade_id: Annotated[str, Path(max_length=200)]
+    services: ServicesDep, trade_id: Annotated[int, Path(ge=0, lt=2**53)]
 ) -> TradeResponse:
-    """One trade by id."""
+    """One trade by id; an open trade (entered, not closed yet) has its exit fields null."""
     trade = services.trades.get(trade_id)
     if trade is None:
-        raise NotFound(f"no trade with id {trade_id!r}")
+        raise NotFound(f"no trade with id {trade_id}")
     return TradeResponse.model_validate(trade)
 
 
 def _page(services: Services, query: TradeQuery) -> bytes:
     f = query.to_filter(services.default_run_id)
+    if query.before_id is not None:
+        cursor = services.trades.cursor(query.before_id)
+        if cursor is None:
+            raise NotFound(f"no closed trade with id {query.before_id} to page from (before_id)")
+        f = replace(f, before=cursor)
     page = services.trades.page(f, limit=query.limit, offset=query.offset)
-    return TradeListResponse.model_validate(page, from_attributes=True).model_dump_json().encode()
+    response = TradeListResponse.model_validate(page, from_attributes=True)
+    if len(response.trades) == query.limit:
+        response.next_before_id = response.trades[-1].trade_id
+    return response.model_dump_json().encode()

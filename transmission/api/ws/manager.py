@@ -1,6 +1,7 @@
 """The WebSocket connection manager: engine events out, ping/pong in, slow clients dropped.
 
-The messages themselves are `ws.protocol`'s; the ready-made frames are `ws.frames`'.
+The messages themselves are `ws.protocol`'s and `Event.to_message`'s (the design's shape; the
+contract is /asyncapi.json); the ready-made frames are `ws.frames`'.
 
 Engine events arrive on the engine's thread, a bar's events together (`EventBus.batch`).
 `publish_batch` serialises each once and hands them to the event loop; the loop writes them to
@@ -41,7 +42,13 @@ from collections.abc import Callable, Sequence
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from transmission.api.ws.frames import FrameWriter, frame_writer, text_frame
-from transmission.api.ws.protocol import answer, message, server_time
+from transmission.api.ws.protocol import (
+    CLOSE_TOO_BIG,
+    MAX_CLIENT_FRAME,
+    answer,
+    message,
+    server_time,
+)
 from transmission.engine.bus import EventBus
 from transmission.engine.events import Connected, Event
 
@@ -103,6 +110,10 @@ class ConnectionManager:
         self.handoff_timeout_s = handoff_timeout_s
         self.dropped = 0
         self.run_id: str | None = None
+        # The engine run's number (trades' public ids), asked of `numbering` until it is known:
+        # the run's journal row is made when the engine's thread starts it.
+        self.numbering: Callable[[], int | None] | None = None
+        self._run_number: int | None = None
         self._clients: set[_Client] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
@@ -137,7 +148,10 @@ class ConnectionManager:
         loop = self._loop
         if loop is None or loop.is_closed() or not self._clients or not events:
             return
-        texts = [json.dumps(event.to_message()) for event in events]  # once for all clients
+        number = self._run_number
+        if number is None and self.numbering is not None:
+            number = self._run_number = self.numbering()
+        texts = [json.dumps(event.to_message(number)) for event in events]  # once for all
         if threading.get_ident() == self._loop_thread:
             self._broadcast(texts)
             return
@@ -236,6 +250,11 @@ class ConnectionManager:
             if raw["type"] == "websocket.disconnect":
                 return
             client.last_activity = time.monotonic()
+            size = len(raw.get("text") or raw.get("bytes") or b"")
+            if size > MAX_CLIENT_FRAME:
+                reason = f"message too big: at most {MAX_CLIENT_FRAME} bytes"
+                await self._close(client, CLOSE_TOO_BIG, reason)
+                return
             reply = answer(raw.get("text"), raw.get("bytes"))
             if reply is not None:
                 self._deliver(client, (reply,))

@@ -1,12 +1,15 @@
 """The WebSocket message protocol: what the server says, and its answer to what a client says.
 
-Every message, both ways, is JSON `{"type", "timestamp", "data"}`.
+Every message is a JSON object with a `type`; the server's carry a `timestamp` too, and their
+payload as the original design's clients read it (`Event.to_message`; schema: /asyncapi.json).
 
-- Server to client: `connected` (on accept), the engine's `regime_change`, `signal`,
-  `risk_update` and `trade_execution`, `pong` (answer to a ping), `ping` (to an idle client),
-  and `error` (to a malformed message).
-- Client to server: `{"type": "ping"}` (answered with `pong`, echoing `data`) and
-  `{"type": "pong"}` (answer to a server ping). Anything else gets an `error` message.
+- Server to client: `connected` (on accept; `message`, `run_id`), the engine's `regime_change`
+  (`regime` and the rest flat), `signal` (under `signal`), `risk_update` (under `risk`) and
+  `trade_execution` (under `trade`), `pong` (answer to a ping; `echo`), `ping` (to an idle
+  client), and `error` (to a malformed message; `message`).
+- Client to server: `{"type": "ping"}` (answered with `pong`, echoing its `data` as `echo`) and
+  `{"type": "pong"}` (answer to a server ping). Anything else gets an `error` message; a message
+  over `MAX_CLIENT_FRAME` closes the connection with 1009 (`CLOSE_TOO_BIG`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ from zoneinfo import ZoneInfo
 
 from transmission.market.calendar import EXCHANGE_TZ
 
-MAX_CLIENT_MESSAGE = 4096  # bytes; clients only ever send pings
+MAX_CLIENT_MESSAGE = 4096  # bytes; clients only ever send pings: larger ones get an error
+# Larger still closes the connection with 1009 ("message too big"). uvicorn enforces it as it
+# reads (`UVICORN_OPTIONS["ws_max_size"]`); the manager checks it for servers started without.
+MAX_CLIENT_FRAME = 64 * 1024
+CLOSE_TOO_BIG = 1009
 _ZONE = ZoneInfo(EXCHANGE_TZ)
 
 
@@ -27,9 +34,9 @@ def server_time() -> datetime:
     return datetime.now(_ZONE)
 
 
-def message(kind: str, data: dict[str, Any] | None = None) -> str:
-    """A server message as JSON text."""
-    return json.dumps({"type": kind, "timestamp": server_time().isoformat(), "data": data or {}})
+def message(kind: str, fields: dict[str, Any] | None = None) -> str:
+    """A server message of the manager's own (ping, pong, error) as JSON text, flat."""
+    return json.dumps({"type": kind, "timestamp": server_time().isoformat(), **(fields or {})})
 
 
 def answer(text: str | None, data: bytes | None = None) -> str | None:
@@ -44,6 +51,8 @@ def answer(text: str | None, data: bytes | None = None) -> str | None:
         parsed = json.loads(text)
     except ValueError as exc:
         return message("error", {"message": f"malformed message, not JSON: {exc}"})
+    except RecursionError:
+        return message("error", {"message": "malformed message: nested too deeply"})
     if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
         return message(
             "error",
@@ -52,7 +61,7 @@ def answer(text: str | None, data: bytes | None = None) -> str | None:
     kind = parsed["type"]
     if kind == "ping":
         echo = parsed.get("data")
-        return message("pong", {"echo": echo} if echo is not None else {})
+        return message("pong", {"echo": echo} if echo is not None else None)
     if kind == "pong":
         return None
     return message(
