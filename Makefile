@@ -1,15 +1,14 @@
-# transmission: every target creates and fills .venv from the lock file when needed.
+# transmission: every target creates and fills .venv from a lock file when needed.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
 DB     ?= data/transmission.duckdb
 DATA   ?=
 DAYS   ?= 20
 SYMBOL ?= MNQ
 export PYTHONHASHSEED := 0
 
-.PHONY: run test lint typecheck bench serve monitor lab report schedule lock clean system-deps help
+.PHONY: run test smoke venv lint typecheck bench serve monitor lab report schedule lock clean system-deps help
 
 help:
 	@echo "make run      backtest on the simulator (or DATA=file) into $(DB) and print the summary"
@@ -20,61 +19,94 @@ help:
 	@echo "make report   the daily report for the last day in the demo journal"
 	@echo "make bench    the benchmark suite (prints a table, writes benchmarks/results/)"
 
-$(STAMP): requirements.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip uv
+# Two installs: `make run` (and the front-end targets) install the runtime lock, plus the extra they
+# need pinned by the dev lock; `make test` syncs the dev lock (every extra and the tools). A venv
+# already holding the dev lock serves every target as it is.
+UV       := $(BIN)/uv
+DEV      := $(VENV)/.installed
+RUNTIME  := $(VENV)/.installed-run
+# The install a target needs: the dev one if present, else the runtime one plus extra $(1).
+needs     = $(if $(wildcard $(DEV)),$(DEV),$(if $(1),$(VENV)/.extra-$(1),$(RUNTIME)))
+
+# No pip or setuptools inside the venv: the outer pip puts uv there, and uv does the rest.
+$(UV):
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check uv
+
+$(DEV): requirements.lock pyproject.toml | $(UV)
 	# Bytecode compiled once here, as pip does and uv does not by default: with
 	# PYTHONDONTWRITEBYTECODE set (as on CI), every process would otherwise compile pandas,
 	# matplotlib and the rest from source at each start (a daily report: 9 s instead of 4).
-	$(BIN)/uv pip sync --compile-bytecode --python $(BIN)/python requirements.lock
-	$(BIN)/uv pip install --python $(BIN)/python --no-deps -e .
+	$(UV) pip sync --compile-bytecode --python $(BIN)/python requirements.lock
+	$(UV) pip install --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
-	touch $(STAMP)
+	touch $(DEV)
 
-venv: $(STAMP)
+$(RUNTIME): requirements-run.lock pyproject.toml | $(UV)
+	$(UV) pip install --python $(BIN)/python -r requirements-run.lock
+	$(UV) pip install --python $(BIN)/python --no-deps -e .
+	touch $(RUNTIME)
 
-run: $(STAMP)
+$(VENV)/.extra-%: $(RUNTIME) requirements.lock
+	$(UV) pip install --python $(BIN)/python -c requirements.lock -e '.[$*]'
+	if [ -x $(BIN)/jupyter ]; then $(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null; fi
+	touch $@
+
+venv: $(DEV)
+
+run: $(call needs)
 	$(BIN)/transmission backtest $(if $(DATA),--data $(DATA),--simulate $(DAYS)) --symbol $(SYMBOL) --db $(DB)
 
 system-deps:
 	@bash .ci/system-deps
 
-test: $(STAMP) system-deps
+test: $(DEV) system-deps
 	$(BIN)/ruff check transmission tests benchmarks
 	$(BIN)/ruff format --check transmission tests benchmarks
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/pytest
+	@$(MAKE) --no-print-directory smoke
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check transmission tests benchmarks
 	$(BIN)/ruff format --check transmission tests benchmarks
 	$(BIN)/lint-imports --no-cache
 
-typecheck: $(STAMP)
+typecheck: $(DEV)
 	$(BIN)/mypy
 
-serve: $(STAMP)
+serve: $(call needs,api)
 	$(BIN)/transmission serve --db $(DB) --feed replay $(if $(DATA),--data $(DATA),) $(if $(SPEED),--speed $(SPEED),)
 
-monitor: $(STAMP)
+monitor: $(call needs,monitor)
 	$(BIN)/transmission monitor --db $(DB)
 
-lab: $(STAMP)
+lab: $(call needs,lab)
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-report: $(STAMP)
+report: $(call needs,reports)
 	$(BIN)/transmission report daily --db $(DB) --out reports
 
-schedule: $(STAMP)
+schedule: $(call needs,reports)
 	$(BIN)/transmission schedule --db $(DB) --out reports
 
-bench: $(STAMP)
+bench: $(DEV)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "wrk not installed: the API benchmark uses the slower Python load generator"
 	$(BIN)/python -m benchmarks
 
-lock:
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+# Both locks are universal (Python 3.11 to 3.13, every platform); the runtime lock is resolved
+# inside the dev lock's pins, so the two never disagree on a version.
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
+	$(UV) pip compile pyproject.toml --universal --python-version 3.11 -c requirements.lock -o requirements-run.lock
+
+# The short run on every other supported Python found on this machine: install, backtest, one API
+# request, one notebook (.ci/smoke). The interpreters run side by side, sharing uv's cache.
+SMOKE_PYTHONS ?= $(foreach v,3.12 3.13,$(firstword $(wildcard $(HOME)/.pyenv/versions/$(v).*/bin/python$(v)) $(shell python$(v) -c "import sys; print(sys.executable)" 2>/dev/null)))
+
+smoke: | $(UV)
+	@UV=$(abspath $(UV)) bash .ci/smoke $(SMOKE_PYTHONS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

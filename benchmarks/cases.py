@@ -124,6 +124,75 @@ def numpy_floor(bars: int, inner: int = 5) -> Figures:
     return {"value": bars / seconds, "seconds": seconds, "bars": bars}
 
 
+# --- sweeps ------------------------------------------------------------------------------------
+
+# 36 points: EMA fast x slow x stop distance (in ATR), for both engines.
+SWEEP_GRID = {"fast": [10, 20, 30], "slow": [50, 80, 110], "stop_atr": [1.0, 1.5, 2.0, 3.0]}
+
+
+@case
+def backtesting_optimize(bars: int | None) -> Figures:
+    """backtesting.py's `Backtest.optimize` over SWEEP_GRID (its fork pool of every core)."""
+    try:
+        from benchmarks.peers import backtesting_py
+    except ImportError as exc:
+        raise Skip(f"backtesting.py is not installed ({exc})") from None
+    data = backtesting_py.frame_for(bar_source(bars).bars)
+    cpu, started = time.process_time(), time.perf_counter()
+    result = backtesting_py.optimize(data, SWEEP_GRID)
+    seconds = time.perf_counter() - started
+    return {
+        "value": result["points"] / seconds * 60,
+        "seconds": seconds,
+        "cpu_seconds": time.process_time() - cpu,
+        "points": result["points"],
+        "bars": len(data),
+    }
+
+
+@case
+def transmission_sweep(bars: int | None, workers: int = 2) -> Figures:
+    """`tm.sweep` of the EMA cross over SWEEP_GRID on a LocalCluster of `workers` processes.
+
+    The wall time counts everything a user waits for: the cluster's start, the bars sent to
+    the workers, every point, and the journal. Peak RSS is the driver's (the workers' is not
+    counted).
+    """
+    from distributed import Client, LocalCluster
+
+    from benchmarks.configs import engine_config
+    from transmission.sweep import sweep
+
+    source = bar_source(bars)
+    grid = {"ema_fast": SWEEP_GRID["fast"], "ema_slow": SWEEP_GRID["slow"],
+            "stop_atr": SWEEP_GRID["stop_atr"]}  # fmt: skip
+    config = engine_config("ema_cross")
+    warm_imports()
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        with (
+            LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            ready = time.perf_counter()
+            result = sweep(source, "ema_cross", grid, config=config, client=client,
+                           journal=Path(tmp) / "sweep.duckdb", progress=False)  # fmt: skip
+            swept = time.perf_counter()
+        seconds = time.perf_counter() - started
+    return {
+        "value": len(result) / seconds * 60,
+        "seconds": seconds,
+        "cluster_start_s": ready - started,
+        "sweep_s": swept - ready,
+        "points": len(result),
+        "feature_sets_computed": int(result.frame["features_computed"].sum()),
+        "workers": workers,
+        "bars": len(source.bars),
+    }
+
+
 # --- research mode -----------------------------------------------------------------------------
 
 

@@ -14,13 +14,21 @@ from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
 from transmission.metrics import (
+    MIN_TRADES_TO_JUDGE,
     PerformanceMetrics,
     breakeven_win_rate,
     compute_metrics,
     drawdown_r,
     equity_curve_r,
+    equity_over_time,
+    excursions,
+    exposure,
+    longest_streaks,
     metrics_frame,
     rolling_metrics,
+    sample_warning,
+    sharpe_ratio,
+    trade_stats,
     wilson_lower_bound,
 )
 
@@ -420,3 +428,126 @@ def test_metrics_frame_of_no_trades_by_regime_is_empty() -> None:
     frame = metrics_frame(trades, by="regime")
     assert frame.empty
     assert frame.index.name == "regime"
+
+
+# --- stats beyond R (issue 13, item 8), each against a plain computation by hand ---------------
+
+
+def _stats_trades() -> pd.DataFrame:
+    """Five trades over three trading days: long and short, wins, losses and a scratch."""
+    rows = [
+        # entry, exit, day, side, entry price, result R, pnl $
+        ("2023-11-20 09:40", "2023-11-20 10:05", "2023-11-20", "Long", 100.0, 2.0, 200.0),
+        ("2023-11-20 11:00", "2023-11-20 11:30", "2023-11-20", "Short", 104.0, -1.0, -100.0),
+        ("2023-11-21 09:45", "2023-11-21 10:00", "2023-11-21", "Long", 101.0, -1.0, -100.0),
+        ("2023-11-21 13:00", "2023-11-21 13:20", "2023-11-21", "Long", 102.0, 0.0, 0.0),
+        ("2023-11-23 10:00", "2023-11-23 11:10", "2023-11-23", "Short", 103.0, 1.5, 150.0),
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=["timestamp_entry", "timestamp_exit", "trading_day", "trade_type",
+                 "entry_price", "result_r", "pnl_usd"],
+    )  # fmt: skip
+    for column in ("timestamp_entry", "timestamp_exit"):
+        frame[column] = pd.to_datetime(frame[column]).dt.tz_localize("America/New_York")
+    frame["trading_day"] = pd.to_datetime(frame["trading_day"]).dt.date
+    frame["contracts"] = 2
+    frame["risk_usd"] = 100.0  # 2 contracts x $2 x 25 points: 1R is 25 points
+    frame["trade_id"] = [f"T{i}" for i in range(len(frame))]
+    return frame
+
+
+def _stats_bars(seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range("2023-11-20 09:30", "2023-11-23 16:00", freq="1min", tz="America/New_York")
+    ts = ts[(ts.hour >= 9) & (ts.hour < 16)]
+    close = 102 + np.cumsum(rng.normal(0, 0.5, len(ts)))
+    spread = rng.uniform(0, 1, (2, len(ts)))
+    return pd.DataFrame({"ts": ts, "high": close + spread[0], "low": close - spread[1]})
+
+
+def test_trade_stats_sharpe_and_sortino_match_a_computation_by_hand() -> None:
+    trades = _stats_trades()
+    days = pd.to_datetime(["2023-11-20", "2023-11-21", "2023-11-22", "2023-11-23"])
+    stats = trade_stats(trades, trading_days=list(days))
+    daily = pd.Series([100.0, -100.0, 0.0, 150.0])  # the flat 22nd counts as 0
+    assert stats.trading_days == 4
+    assert stats.sharpe_daily == pytest.approx(daily.mean() / daily.std() * math.sqrt(252))
+    downside = math.sqrt(sum(min(x, 0.0) ** 2 for x in daily) / len(daily))
+    assert stats.sortino_daily == pytest.approx(daily.mean() / downside * math.sqrt(252))
+
+
+def test_trade_stats_sharpe_agrees_with_statsmodels_descriptive_stats() -> None:
+    from statsmodels.stats.descriptivestats import describe
+
+    daily = np.random.default_rng(5).normal(20, 100, 300)
+    summary = describe(daily)
+    expected = float(summary.loc["mean"].iloc[0] / summary.loc["std"].iloc[0]) * math.sqrt(252)
+    assert sharpe_ratio(daily) == pytest.approx(expected)
+
+
+def test_trade_stats_streaks_best_worst_and_durations_match_plain_python() -> None:
+    import itertools
+
+    trades = _stats_trades()
+    stats = trade_stats(trades)
+    results = trades["result_r"].tolist()
+    runs = [(key, len(list(group))) for key, group in itertools.groupby(results, key=np.sign)]
+    assert stats.longest_win_streak == max(n for key, n in runs if key > 0) == 1
+    assert stats.longest_loss_streak == max(n for key, n in runs if key < 0) == 2
+    assert (stats.best_trade_r, stats.worst_trade_r) == (2.0, -1.0)
+    minutes = [25, 30, 15, 20, 70]
+    assert stats.avg_duration_minutes == pytest.approx(sum(minutes) / 5)
+    assert stats.median_duration_minutes == 25 and stats.max_duration_minutes == 70
+
+
+def test_longest_streaks_of_a_zero_r_trade_ends_both_runs() -> None:
+    assert longest_streaks([1.0, 1.0, 0.0, 1.0, -1.0, -1.0, -1.0, 0.0, -1.0]) == (2, 3)
+    assert longest_streaks([]) == (0, 0)
+
+
+def test_excursions_match_a_bar_by_bar_scan_in_r() -> None:
+    trades, bars = _stats_trades(), _stats_bars()
+    found = excursions(trades, bars, point_value=2.0)
+    for i, trade in trades.iterrows():
+        inside = bars[
+            (bars["ts"] >= trade["timestamp_entry"]) & (bars["ts"] <= trade["timestamp_exit"])
+        ]
+        side = 1 if trade["trade_type"] == "Long" else -1
+        moves = [(p - trade["entry_price"]) * side for p in (*inside["low"], *inside["high"])]
+        points_per_r = 25.0
+        assert found.loc[i, "mae_r"] == pytest.approx(min(0.0, min(moves) / points_per_r))
+        assert found.loc[i, "mfe_r"] == pytest.approx(max(0.0, max(moves) / points_per_r))
+
+
+def test_exposure_is_the_share_of_bars_with_a_position_open() -> None:
+    trades, bars = _stats_trades(), _stats_bars()
+    open_at = [
+        any(t["timestamp_entry"] <= ts < t["timestamp_exit"] for _, t in trades.iterrows())
+        for ts in bars["ts"]
+    ]
+    assert exposure(trades, bars) == pytest.approx(sum(open_at) / len(bars))
+    assert trade_stats(trades, bars, point_value=2.0).exposure == pytest.approx(
+        sum(open_at) / len(bars)
+    )
+
+
+def test_equity_over_time_is_indexed_by_exit_time_in_dollars_and_r() -> None:
+    curve = equity_over_time(_stats_trades().iloc[::-1])
+    assert curve.index.is_monotonic_increasing
+    assert curve["equity_usd"].tolist() == [200.0, 100.0, 0.0, 0.0, 150.0]
+    assert curve["equity_r"].tolist() == [2.0, 1.0, 0.0, 0.0, 1.5]
+
+
+def test_trade_stats_warns_below_thirty_trades_and_says_the_rule() -> None:
+    stats = trade_stats(_stats_trades())
+    assert stats.sample_warning is not None
+    assert stats.sample_warning.startswith("only 5 trades: fewer than 30 trades")
+    assert sample_warning(MIN_TRADES_TO_JUDGE) is None
+
+
+def test_trade_stats_of_no_trades_is_empty_not_an_error() -> None:
+    empty = _stats_trades().iloc[0:0]
+    stats = trade_stats(empty, _stats_bars(), point_value=2.0)
+    assert stats.trades == 0 and stats.sharpe_daily is None and stats.exposure == 0.0
+    assert stats.best_trade_r is None and stats.to_dict()["sample_warning"].startswith("only 0")

@@ -1,6 +1,7 @@
 """Trade performance in R (DESIGN.md section 9): one implementation of every figure.
 
-Everything here is a pure function of trade results `result_r`, ordered oldest to newest. A win
+Everything here is a pure function of trade results `result_r`, ordered oldest to newest (and,
+for `trade_stats`, of the trades' times and dollars and the run's bars). A win
 is R > 0 and a loss R < 0; R == 0 counts in n only. The ratio figures (profit factor, E[R], win
 rate and its Wilson lower bound, average win and loss) come from one array formula,
 `_ratio_arrays`, shared by `compute_metrics` (one window) and `rolling_metrics` (every window), so
@@ -21,14 +22,25 @@ import pandas as pd
 __all__ = [
     "DEFAULT_WINDOW",
     "GROUP_COLUMNS",
+    "MIN_TRADES_TO_JUDGE",
     "WILSON_Z_95",
     "PerformanceMetrics",
+    "TradeStats",
     "breakeven_win_rate",
     "compute_metrics",
+    "daily_pnl",
     "drawdown_r",
     "equity_curve_r",
+    "equity_over_time",
+    "excursions",
+    "exposure",
+    "longest_streaks",
     "metrics_frame",
     "rolling_metrics",
+    "sample_warning",
+    "sharpe_ratio",
+    "sortino_ratio",
+    "trade_stats",
     "wilson_lower_bound",
 ]
 
@@ -220,6 +232,238 @@ def rolling_metrics(result_r: ResultR, window: int = DEFAULT_WINDOW) -> pd.DataF
     figures = _ratio_arrays(n, n_wins, n_losses, win_sum, loss_sum)
     index = result_r.index if isinstance(result_r, pd.Series) else pd.RangeIndex(values.size)
     return pd.DataFrame({"window_trades": n, **figures}, index=index)
+
+
+# --- stats beyond R: time, dollars, excursions, streaks (DESIGN.md section 12) -----------------
+
+TRADING_DAYS_PER_YEAR = 252
+MIN_TRADES_TO_JUDGE = 30
+SMALL_SAMPLE_RULE = (
+    f"fewer than {MIN_TRADES_TO_JUDGE} trades: too few to judge an edge (E[R]'s standard error "
+    "is std(R) / sqrt(n), as large as a typical edge at this size)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TradeStats:
+    """Figures of a run beyond R ratios: daily P&L, time in market, durations, excursions, streaks.
+
+    Sharpe and Sortino are of daily P&L in $ over every trading day of the period (days without
+    trades count as 0), annualised by sqrt(252); Sortino's downside deviation is the root mean
+    square of the negative days over all days (target 0). Exposure is the share of the period's
+    1-minute bars during which a position was open. MAE and MFE are in R: the worst and the best
+    price the position saw (the lows and highs of the bars from entry to exit, the entry bar
+    included), as R of the trade (<= 0 and >= 0). None where undefined (no trades, no bars,
+    a zero deviation).
+    """
+
+    trades: int
+    trading_days: int
+    total_pnl_usd: float
+    sharpe_daily: float | None
+    sortino_daily: float | None
+    exposure: float | None
+    avg_duration_minutes: float | None
+    median_duration_minutes: float | None
+    max_duration_minutes: float | None
+    avg_mae_r: float | None
+    avg_mfe_r: float | None
+    worst_mae_r: float | None
+    best_mfe_r: float | None
+    longest_win_streak: int
+    longest_loss_streak: int
+    best_trade_r: float | None
+    worst_trade_r: float | None
+    sample_warning: str | None
+
+    def to_dict(self) -> dict[str, int | float | bool | str | None]:
+        """Plain JSON-safe values (no numpy scalars; no inf or nan)."""
+        plain: dict[str, int | float | bool | str | None] = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            plain[field.name] = value if isinstance(value, str) else _json_safe(value)
+        return plain
+
+
+def sample_warning(n_trades: int) -> str | None:
+    """The small-sample warning for `n_trades`, None from `MIN_TRADES_TO_JUDGE` trades on."""
+    if n_trades >= MIN_TRADES_TO_JUDGE:
+        return None
+    return f"only {n_trades} trade{'s' if n_trades != 1 else ''}: {SMALL_SAMPLE_RULE}"
+
+
+def equity_over_time(trades: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative P&L in $ and in R at each trade's exit time (index `timestamp_exit`)."""
+    ordered = _in_exit_order(trades)
+    return pd.DataFrame(
+        {
+            "equity_usd": ordered["pnl_usd"].cumsum().to_numpy(dtype=np.float64),
+            "equity_r": equity_curve_r(ordered["result_r"]),
+        },
+        index=pd.DatetimeIndex(ordered["timestamp_exit"], name="timestamp_exit"),
+    )
+
+
+def daily_pnl(trades: pd.DataFrame, trading_days: Sequence[Any] | None = None) -> pd.DataFrame:
+    """P&L in $ and R per trading day (by exit day), with every given day present (0 when flat)."""
+    days = pd.to_datetime(trades["trading_day"]).dt.normalize()
+    daily = (
+        trades.assign(trading_day=days)
+        .groupby("trading_day")[["pnl_usd", "result_r"]]
+        .sum()
+        .astype(np.float64)
+    )
+    if trading_days is not None:
+        index = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(trading_days)))).normalize()
+        daily = daily.reindex(index.union(pd.DatetimeIndex(daily.index)), fill_value=0.0)
+    daily.index.name = "trading_day"
+    return daily
+
+
+def sharpe_ratio(
+    daily: Sequence[float] | FloatArray, periods: int = TRADING_DAYS_PER_YEAR
+) -> float | None:
+    """Annualised Sharpe ratio (zero risk-free rate) of per-period P&L; None below 2 periods."""
+    values = np.asarray(daily, dtype=np.float64)
+    if values.size < 2:
+        return None
+    std = float(np.std(values, ddof=1))
+    return _finite_or_none(float(np.mean(values)) / std * math.sqrt(periods)) if std > 0 else None
+
+
+def sortino_ratio(
+    daily: Sequence[float] | FloatArray, periods: int = TRADING_DAYS_PER_YEAR
+) -> float | None:
+    """Annualised Sortino ratio (target 0): mean over the downside deviation of all periods."""
+    values = np.asarray(daily, dtype=np.float64)
+    if values.size < 2:
+        return None
+    downside = math.sqrt(float(np.mean(np.minimum(values, 0.0) ** 2)))
+    if downside == 0:
+        return None
+    return _finite_or_none(float(np.mean(values)) / downside * math.sqrt(periods))
+
+
+def longest_streaks(result_r: ResultR) -> tuple[int, int]:
+    """(longest run of wins, longest run of losses); a zero-R trade ends both."""
+    values = _as_result_array(result_r)
+    return _longest_run(values > 0), _longest_run(values < 0)
+
+
+def excursions(trades: pd.DataFrame, bars: pd.DataFrame, point_value: float) -> pd.DataFrame:
+    """MAE and MFE of each trade in R, from the bars it was open over (entry bar to exit bar).
+
+    `trades` needs timestamp_entry, timestamp_exit, entry_price, trade_type, contracts and
+    risk_usd; `bars` ts, high and low (1-minute bars). Index: that of `trades`.
+    """
+    ts = _epoch_ns(bars["ts"])
+    high = bars["high"].to_numpy(dtype=np.float64)
+    low = bars["low"].to_numpy(dtype=np.float64)
+    first = np.searchsorted(ts, _epoch_ns(trades["timestamp_entry"]), side="left")
+    last = np.searchsorted(ts, _epoch_ns(trades["timestamp_exit"]), side="right")
+    entry = trades["entry_price"].to_numpy(dtype=np.float64)
+    long = (trades["trade_type"] == "Long").to_numpy()
+    per_point = (
+        trades["contracts"].to_numpy(dtype=np.float64)
+        * point_value
+        / trades["risk_usd"].to_numpy(dtype=np.float64)
+    )
+    mae = np.full(len(trades), np.nan)
+    mfe = np.full(len(trades), np.nan)
+    for i, (a, b) in enumerate(zip(first, last, strict=True)):
+        if b <= a:
+            continue
+        lowest, highest = float(low[a:b].min()), float(high[a:b].max())
+        worst, best = (lowest, highest) if long[i] else (highest, lowest)
+        side = 1.0 if long[i] else -1.0
+        mae[i] = min(0.0, (worst - entry[i]) * side * per_point[i])
+        mfe[i] = max(0.0, (best - entry[i]) * side * per_point[i])
+    return pd.DataFrame({"mae_r": mae, "mfe_r": mfe}, index=trades.index)
+
+
+def exposure(trades: pd.DataFrame, bars: pd.DataFrame) -> float | None:
+    """Share of the bars at which a position was open (entry bar up to, not including, exit)."""
+    if len(bars) == 0:
+        return None
+    ts = _epoch_ns(bars["ts"])
+    inside = np.zeros(len(ts) + 1, dtype=np.int64)
+    np.add.at(inside, np.searchsorted(ts, _epoch_ns(trades["timestamp_entry"]), "left"), 1)
+    np.add.at(inside, np.searchsorted(ts, _epoch_ns(trades["timestamp_exit"]), "left"), -1)
+    return float((np.cumsum(inside[:-1]) > 0).mean())
+
+
+def trade_stats(
+    trades: pd.DataFrame,
+    bars: pd.DataFrame | None = None,
+    *,
+    point_value: float | None = None,
+    trading_days: Sequence[Any] | None = None,
+) -> TradeStats:
+    """Every `TradeStats` figure of `trades` (the journal's trade fields).
+
+    `bars` (the run's 1-minute bars) gives exposure and, with `point_value`, MAE/MFE;
+    `trading_days` (every day of the period) lets flat days count in Sharpe and Sortino; without
+    it only days with an exit count.
+    """
+    ordered = _in_exit_order(trades)
+    n = len(ordered)
+    results = ordered["result_r"].to_numpy(dtype=np.float64) if n else np.array([])
+    daily = (
+        daily_pnl(ordered, trading_days)["pnl_usd"].to_numpy()
+        if n or trading_days
+        else np.array([])
+    )
+    minutes = (
+        pd.to_datetime(ordered["timestamp_exit"]) - pd.to_datetime(ordered["timestamp_entry"])
+    ).dt.total_seconds().to_numpy(dtype=np.float64) / 60.0
+    mae = mfe = np.array([])
+    if bars is not None and point_value is not None and n:
+        found = excursions(ordered, bars, point_value)
+        mae, mfe = found["mae_r"].dropna().to_numpy(), found["mfe_r"].dropna().to_numpy()
+    wins, losses = longest_streaks(results)
+    return TradeStats(
+        trades=n,
+        trading_days=len(daily),
+        total_pnl_usd=float(ordered["pnl_usd"].sum()) if n else 0.0,
+        sharpe_daily=sharpe_ratio(daily),
+        sortino_daily=sortino_ratio(daily),
+        exposure=exposure(ordered, bars) if bars is not None else None,
+        avg_duration_minutes=_stat(np.mean, minutes),
+        median_duration_minutes=_stat(np.median, minutes),
+        max_duration_minutes=_stat(np.max, minutes),
+        avg_mae_r=_stat(np.mean, mae),
+        avg_mfe_r=_stat(np.mean, mfe),
+        worst_mae_r=_stat(np.min, mae),
+        best_mfe_r=_stat(np.max, mfe),
+        longest_win_streak=wins,
+        longest_loss_streak=losses,
+        best_trade_r=_stat(np.max, results),
+        worst_trade_r=_stat(np.min, results),
+        sample_warning=sample_warning(n),
+    )
+
+
+def _stat(func: Any, values: Any) -> float | None:
+    return float(func(values)) if len(values) else None
+
+
+def _longest_run(flags: npt.NDArray[np.bool_]) -> int:
+    if not flags.any():
+        return 0
+    edges = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
+    return int((np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)).max())
+
+
+def _epoch_ns(ts: pd.Series) -> IntArray:
+    series = pd.to_datetime(pd.Series(ts))
+    if series.dt.tz is None:
+        series = series.dt.tz_localize("UTC")
+    return np.asarray(series.dt.as_unit("ns").astype("int64"), dtype=np.int64)
+
+
+def _in_exit_order(trades: pd.DataFrame) -> pd.DataFrame:
+    order = ["timestamp_exit", "trade_id"] if "trade_id" in trades.columns else ["timestamp_exit"]
+    return trades.sort_values(order, kind="stable").reset_index(drop=True)
 
 
 @dataclass(frozen=True, slots=True)

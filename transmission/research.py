@@ -1,8 +1,8 @@
 """What the research notebooks compute, so that the notebooks only show it.
 
 - `load_source`: bars from a file, the shared NQ sample when it is there, or the simulator;
-- `backtest`: replay a source into a journal and read back what the run recorded;
-- `metrics_table`: the facade's performance figures overall, by strategy and by regime;
+- `backtest_variants`: one `tm.backtest` per config override, their headline figures side by side
+  (backtests themselves: `tm.backtest`, `transmission.lab`);
 - the regime lab: `signal_frame` (signal bars, features and regimes in batch, the live path's
   rules), `reclassify`, `regime_segments`, `dwell_times`, `truth_labels`, `agreement` and
   `threshold_sweep`.
@@ -19,17 +19,13 @@ import numpy as np
 import pandas as pd
 
 import transmission
-from transmission.config import EngineConfig, load_config
+from transmission.config import EngineConfig
 from transmission.engine.feeds import BarSource, from_file, from_simulator
-from transmission.engine.runner import RunSummary, run_source
 from transmission.features import compute_features
-from transmission.journal import Journal
-from transmission.journal.queries import TradeFilter, regime_changes_frame
 from transmission.market.calendar import annotate
 from transmission.market.resample import resample
 from transmission.regime import RegimeConfig, classify_frame
 from transmission.regime.agreement import regime_labels
-from transmission.services import Services
 
 # The repository sits next to ../shared in the team's layout; a fresh clone has no such folder.
 SAMPLE_FILE = (
@@ -75,39 +71,7 @@ def load_source(
     return from_simulator(days, symbol, seed=seed)
 
 
-@dataclass(frozen=True)
-class Backtest:
-    """A completed run and what it journalled, ready to show."""
-
-    journal_path: Path
-    source: BarSource
-    summary: RunSummary
-    trades: pd.DataFrame
-    regime_changes: pd.DataFrame
-
-    @property
-    def run_id(self) -> str:
-        return self.summary.run_id
-
-    @property
-    def bars(self) -> pd.DataFrame:
-        return self.source.bars
-
-
-def backtest(
-    source: BarSource, db: str | Path, config: EngineConfig | None = None, *, rerun: bool = True
-) -> Backtest:
-    """Replay `source` through the engine into the journal at `db` and read the run back."""
-    config = config or load_config(symbol=source.symbol)
-    path = Path(db)
-    with Journal(path) as journal:
-        summary = run_source(journal, source, config, rerun=rerun)
-        trades = Services(journal).trades.export(TradeFilter(run_id=summary.run_id))
-        changes = regime_changes_frame(journal, summary.run_id)
-    return Backtest(path, source, summary, trades, changes)
-
-
-# The figures a first look needs, in reading order: totals over every trade, then the window's.
+# The headline figures of a variant, in reading order (names of `transmission.metrics`).
 SUMMARY_COLUMNS = (
     "total_trades",
     "total_r",
@@ -117,54 +81,21 @@ SUMMARY_COLUMNS = (
     "all_win_rate_wilson_lb",
     "max_drawdown_r",
     "sqn",
-    "window_trades",
-    "expected_r",
-    "profit_factor",
-    "win_rate",
-    "win_rate_wilson_lb",
 )
 
 
-def metrics_table(
-    db: str | Path,
-    run_id: str | None = None,
-    *,
-    window: int = 20,
-    by: str | None = None,
-    summary: bool = True,
-) -> pd.DataFrame:
-    """Performance figures from the facade: a row per group (one row "all" when `by` is None);
-    with `summary`, only SUMMARY_COLUMNS, in that order."""
-    with Journal(db, read_only=True) as journal:
-        figures = Services(journal).performance(TradeFilter(run_id=run_id), window=window, by=by)
-    rows = {"all": figures} if by is None else figures
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = by or "trades"
-    if summary:
-        frame = frame.reindex(columns=list(SUMMARY_COLUMNS))
-    return frame
-
-
-def busiest_day(result: Backtest) -> pd.Timestamp | None:
-    """The trading day with the most trades (the first such day), or None without trades."""
-    if result.trades.empty:
-        return None
-    counts = result.trades["trading_day"].value_counts(sort=False).sort_index()
-    return pd.Timestamp(str(counts.idxmax()))
-
-
 def backtest_variants(
-    source: BarSource, variants: dict[str, dict[str, Any]], folder: str | Path
+    source: BarSource, variants: dict[str, dict[str, Any]], journal: str | Path | None = None
 ) -> pd.DataFrame:
-    """One backtest per named config override (e.g. {"adx 30": {"regime": {"trend_adx": 30}}}),
-    each in its own journal under `folder`, and their summary metrics side by side."""
-    rows: dict[str, pd.Series] = {}
-    for name, overrides in variants.items():
-        config = load_config(symbol=source.symbol, **overrides)
-        db = Path(folder) / f"variant-{len(rows)}.duckdb"
-        result = backtest(source, db, config)
-        rows[name] = metrics_table(db, result.run_id).iloc[0]
-    return pd.DataFrame(rows).T.rename_axis("variant")
+    """One `tm.backtest` per named config override (e.g. {"adx 30": {"regime": {"trend_adx":
+    30}}}), into `journal`, and their headline metrics side by side."""
+    from transmission.lab import backtest
+
+    rows = {
+        name: backtest(source, config=overrides, journal=journal).metrics
+        for name, overrides in variants.items()
+    }
+    return pd.DataFrame(rows).T.reindex(columns=list(SUMMARY_COLUMNS)).rename_axis("variant")
 
 
 # -- the regime lab -----------------------------------------------------------------------------

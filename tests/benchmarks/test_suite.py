@@ -76,16 +76,16 @@ def test_summary_takes_medians_ratios_and_says_which_targets_hold() -> None:
     rows = _rows(
         {
             "backtesting.py 0.6.6, 1M": [100.0, 80.0, 120.0],
-            "transmission EMA cross, 1M": [160.0, 150.0, 170.0],
+            "transmission EMA cross, 1M": [260.0, 250.0, 270.0],
         },
         {"backtesting.py 0.6.6, 1M": 500.0, "transmission EMA cross, 1M": 550.0},
     )
     ours = next(r for r in rows if r["name"] == "transmission EMA cross, 1M")
-    assert ours["median"] == 160.0 and ours["ratio"] == pytest.approx(1.6)
-    assert [t["holds"] for t in ours["targets"]] == [True, False]  # 1.6x, but more memory
+    assert ours["median"] == 260.0 and ours["ratio"] == pytest.approx(2.6)
+    assert [t["holds"] for t in ours["targets"]] == [True, False]  # 2.6x, but more memory
     markdown = suite.markdown({"rows": rows})
-    assert "| transmission EMA cross, 1M | 160 | bars/s |" in markdown
-    assert "ratio >= 1.5: yes, RSS <= baseline's: NO" in markdown
+    assert "| transmission EMA cross, 1M | 260 | bars/s |" in markdown
+    assert "ratio >= 2.5: yes, RSS <= baseline's: NO" in markdown
 
 
 def test_a_skipped_benchmark_shows_its_reason_in_the_table() -> None:

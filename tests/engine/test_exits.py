@@ -55,4 +55,5 @@ def test_without_session_rules_nothing_is_flattened() -> None:
     position = Position(order(), 0, 100.0)
     assert off.on_bar(position, order(), SESSION, FLAT + MINUTE_NS, 1.0, 2.0) == (None, None)
     assert off.at_session_end(FLAT, 2.0) is None
-    assert RULE.at_session_end(FLAT, 2.0) == Exit(FLAT, 2.0, "session_end")
+    # Stamped at the last bar's end, with its close (issue 13: as the flat by the close).
+    assert RULE.at_session_end(FLAT, 2.0) == Exit(FLAT + MINUTE_NS, 2.0, "session_end")

@@ -112,3 +112,23 @@ def test_skip_to_open_runs_the_overnight_bars_unpaced_then_the_engine_resumes_th
         assert engine.finished.wait(300)
         assert engine.error is None
         assert engine.status().bars_processed == len(source.bars)
+
+
+def test_a_run_status_event_says_how_the_feed_ended(tmp_path: Path) -> None:
+    from transmission.engine.events import RunStatus
+
+    ended: list[Event] = []
+    with Journal(tmp_path / "ended.duckdb") as journal:
+        done = LiveEngine(journal, load_config(), source=from_simulator(1, "MNQ"), speed=1e9)
+        done.bus.subscribe(lambda e: ended.append(e) if isinstance(e, RunStatus) else None)
+        done.start()
+        assert done.finished.wait(120)
+        stopped = LiveEngine(journal, load_config(), source=from_simulator(2, "MNQ"), speed=1.0)
+        stopped.bus.subscribe(lambda e: ended.append(e) if isinstance(e, RunStatus) else None)
+        stopped.start()
+        stopped.stop()
+    assert [(e.run_id, e.payload()["status"]) for e in ended] == [
+        (done.run_id, "completed"),
+        (stopped.run_id, "stopped"),
+    ]
+    assert ended[0].to_message()["type"] == "run_status"

@@ -152,3 +152,28 @@ def test_second_order_while_one_works_is_refused() -> None:
     broker = broker_with(order())
     with pytest.raises(RuntimeError):
         broker.submit(order())
+
+
+@pytest.mark.parametrize("side", [1, -1])
+def test_market_entry_on_a_bar_opening_beyond_its_stop_is_stopped_at_that_open(
+    side: int,
+) -> None:
+    # A long with its stop at 95 filled at a 94 open (a short mirrored): the stop is already
+    # through, so it fills at the open less slippage, never at 95, above every price of the bar.
+    o = order(side=side, kind="market", price=100.0, stop=100.0 - 5 * side, target=100 + 10 * side)
+    broker = broker_with(o)
+    open_ = 100.0 - 6 * side
+    high, low = (open_ + 0.5, open_ - 1.0) if side > 0 else (open_ + 1.0, open_ - 0.5)
+    fill, closed = broker.on_bar(MIN, open_, high, low, open_)
+    assert fill is not None and fill.price == open_ + TICK * side
+    assert closed is not None and closed.exit_reason == "stop"
+    assert closed.exit_price == open_ - TICK * side
+    assert low <= closed.exit_price + TICK * side <= high
+    assert closed.pnl_usd < 0
+
+
+def test_stop_entry_bar_still_stops_at_the_stop_price_after_the_entry() -> None:
+    broker = broker_with(order(price=100.0, stop=95.0))
+    fill, closed = broker.on_bar(MIN, 94.0, 100.5, 94.0, 95.0)
+    assert fill is not None and fill.price == 100.0 + TICK
+    assert closed is not None and closed.exit_price == 95.0 - TICK

@@ -8,9 +8,12 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+import transmission as tm
 from transmission import plots, research
 from transmission.engine.feeds import BarSource, from_simulator
-from transmission.metrics import compute_metrics
+from transmission.journal import Journal
+from transmission.journal.queries import runs_frame
+from transmission.lab import BacktestResult
 
 LABELS = {"TREND_UP", "TREND_DOWN", "RANGE", "VOLATILE", "NO_TRADE"}
 
@@ -26,8 +29,8 @@ def frame(simulated: BarSource) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def backtest(simulated: BarSource, tmp_path_factory: pytest.TempPathFactory) -> research.Backtest:
-    return research.backtest(simulated, tmp_path_factory.mktemp("bt") / "bt.duckdb")
+def backtest(simulated: BarSource, tmp_path_factory: pytest.TempPathFactory) -> BacktestResult:
+    return tm.backtest(simulated, journal=tmp_path_factory.mktemp("bt") / "bt.duckdb")
 
 
 # -- sources ------------------------------------------------------------------------------------
@@ -61,36 +64,20 @@ def test_the_simulator_needs_a_day(monkeypatch: pytest.MonkeyPatch) -> None:
         research.load_source(days=0)
 
 
-# -- backtest and metrics -----------------------------------------------------------------------
+# -- variants -----------------------------------------------------------------------------------
 
 
-def test_backtest_reads_back_the_run_it_wrote(backtest: research.Backtest) -> None:
-    table = research.metrics_table(backtest.journal_path, backtest.run_id)
-    assert list(table.columns) == list(research.SUMMARY_COLUMNS)
-    assert int(table["total_trades"].iloc[0]) == len(backtest.trades) > 0
-    expected = compute_metrics(backtest.trades["result_r"]).total_r
-    assert table["total_r"].iloc[0] == pytest.approx(expected)
-    assert len(backtest.regime_changes) > 0
-
-
-def test_metrics_by_strategy_have_a_row_per_strategy_traded(backtest: research.Backtest) -> None:
-    table = research.metrics_table(backtest.journal_path, backtest.run_id, by="strategy")
-    assert set(table.index) == set(backtest.trades["strategy_used"])
-    assert table["total_trades"].sum() == len(backtest.trades)
-
-
-def test_busiest_day_is_a_day_with_the_most_trades(backtest: research.Backtest) -> None:
-    day = research.busiest_day(backtest)
-    counts = backtest.trades["trading_day"].astype(str).value_counts()
-    assert day is not None and counts[str(day.date())] == counts.max()
-
-
-def test_variants_run_one_backtest_each(simulated: BarSource, tmp_path: Path) -> None:
+def test_variants_run_one_backtest_each_into_one_journal(
+    simulated: BarSource, tmp_path: Path
+) -> None:
+    journal = tmp_path / "variants.duckdb"
     table = research.backtest_variants(
-        simulated, {"default": {}, "slow dwell": {"regime": {"dwell_bars": 8}}}, tmp_path
+        simulated, {"default": {}, "slow dwell": {"regime": {"dwell_bars": 8}}}, journal
     )
     assert list(table.index) == ["default", "slow dwell"]
-    assert len(list(tmp_path.glob("variant-*.duckdb"))) == 2
+    assert list(table.columns) == list(research.SUMMARY_COLUMNS)
+    with Journal(journal, read_only=True) as store:
+        assert len(runs_frame(store)) == 2
 
 
 # -- regime lab ---------------------------------------------------------------------------------
@@ -157,9 +144,9 @@ def test_a_negative_lag_is_refused(frame: pd.DataFrame, simulated: BarSource) ->
 
 
 def test_backtest_figure_has_price_equity_and_histogram(
-    backtest: research.Backtest, tmp_path: Path
+    backtest: BacktestResult, tmp_path: Path
 ) -> None:
-    fig = plots.backtest_figure(backtest.bars, backtest.regime_changes, backtest.trades, "t")
+    fig = plots.backtest_figure(backtest.bars, backtest.regimes, backtest.trades, "t")
     assert isinstance(fig, Figure) and len(fig.axes) == 3
     assert "Equity in R" in fig.axes[1].get_title()
     target = tmp_path / "img" / "research.png"
@@ -168,13 +155,13 @@ def test_backtest_figure_has_price_equity_and_histogram(
 
 
 def test_price_figure_zooms_on_a_day_and_refuses_a_day_without_bars(
-    backtest: research.Backtest,
+    backtest: BacktestResult,
 ) -> None:
-    day = research.busiest_day(backtest)
-    fig = plots.price_figure(backtest.bars, backtest.regime_changes, backtest.trades, day=str(day))
+    day = str(backtest.trades["trading_day"].iloc[0])
+    fig = plots.price_figure(backtest.bars, backtest.regimes, backtest.trades, day=day)
     assert "trading day" in fig.axes[0].get_xlabel()
     with pytest.raises(ValueError, match="no bars on trading day 1999-01-04"):
-        plots.price_figure(backtest.bars, backtest.regime_changes, backtest.trades, "1999-01-04")
+        plots.price_figure(backtest.bars, backtest.regimes, backtest.trades, "1999-01-04")
 
 
 def test_regime_day_figure_draws_the_features_and_refuses_a_day_without_rth(

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from transmission.metrics import compute_metrics
+from transmission.reports import tables
 from transmission.reports.content import (
     load_daily,
     load_weekly,
@@ -88,3 +89,41 @@ def test_html_table_escapes_journal_text() -> None:
     rows = [{"reason": "<script>alert(1)</script>"}]
     html = html_table(rows, [Column("Reason", "reason")], "t", "none")
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_weekly_without_a_week_reports_the_last_complete_week(report_db: Path) -> None:
+    # The sample ends on Monday 4 December: that week has barely begun.
+    report = load_weekly(report_db)
+    assert report.week == date(2023, 11, 27)
+    assert report.coverage == ""
+
+
+def test_weekly_of_the_week_the_data_ends_in_says_it_is_partial(report_db: Path) -> None:
+    report = load_weekly(report_db, "2023-12-04")
+    assert report.coverage == "Partial week: the data ends Mon 04 Dec."
+    notes = dict(zip(report.daily["trading_day"], report.daily["note"], strict=True))
+    assert notes[date(2023, 12, 4)] == ""
+    assert {notes[date(2023, 12, d)] for d in (5, 6, 7, 8)} == {"after the data ends"}
+    assert "Partial week: the data ends Mon 04 Dec." in tables.weekly_header(report)
+    assert "no session" not in tables.daily_pnl_table(report)
+
+
+def test_weekly_days_without_an_exchange_session_say_so(report_db: Path) -> None:
+    thanksgiving = load_weekly(report_db, "2023-11-20")
+    row = thanksgiving.daily.set_index("trading_day").loc[date(2023, 11, 23)]
+    assert row["note"] in ("", "no session (exchange closed)")
+    assert row["bars"] > 0 or row["note"] == "no session (exchange closed)"
+
+
+def test_the_pnl_bars_of_a_one_trade_day_take_a_fifth_of_the_width_not_all_of_it(
+    report_db: Path,
+) -> None:
+    from transmission.reports import figures
+
+    one_trade = load_daily(report_db, "2023-11-22")  # the sample's first day: a single trade
+    assert len(one_trade.trades) == 1
+    fig = figures.trade_pnl_figure(one_trade)
+    ax = fig.axes[0]
+    (bar,) = ax.patches
+    low, high = ax.get_xlim()
+    assert bar.get_width() / (high - low) < 0.2

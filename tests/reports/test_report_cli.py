@@ -196,7 +196,7 @@ def test_weekly_report_html_figures_by_strategy_equal_transmission_metrics(
 def daily_template_with(tmp_path: Path, source: str) -> Path:
     """A copy of the daily report notebook with one more cell right after the parameters."""
     template = nbformat.read(
-        Path(__file__).resolve().parents[2] / "notebooks" / "reports" / "daily_report.ipynb", 4
+        Path(__file__).resolve().parents[2] / "transmission/reports/notebooks/daily_report.ipynb", 4
     )
     template.cells.insert(1, nbformat.v4.new_code_cell(source))
     path = tmp_path / "daily_variant.ipynb"

@@ -14,8 +14,10 @@ Swagger UI alone, without ReDoc.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -174,7 +176,33 @@ def run_server(*, reload: bool = False, **overrides: Any) -> None:
             **UVICORN_OPTIONS,
         )
         return
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **UVICORN_OPTIONS)
+    # The port is taken before the app starts: a taken one is refused before any engine runs
+    # (uvicorn binds only after the lifespan, which starts the engine and opens its run).
+    listening = bind(settings.host, settings.port)
+    config = uvicorn.Config(
+        create_app(settings), host=settings.host, port=settings.port, **UVICORN_OPTIONS
+    )
+    server = uvicorn.Server(config)
+    # Ctrl-C is how it stops: uvicorn shuts down, then raises the signal it caught again.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listening])
+    if not server.started:
+        raise RuntimeError("the API did not start (see the log above)")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on (host, port); a taken or bad address is a ValueError saying so."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ValueError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def __getattr__(name: str) -> FastAPI:

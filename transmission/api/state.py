@@ -20,7 +20,7 @@ from transmission.config import load_config
 from transmission.engine.feeds import from_file, from_simulator
 from transmission.engine.live import LiveEngine
 from transmission.engine.live_factory import build_live_engine
-from transmission.journal import Journal, open_reader
+from transmission.journal import Journal
 from transmission.journal.queries import run_number
 from transmission.services import Services
 from transmission.settings import Settings, SettingsError
@@ -73,7 +73,8 @@ def open_state(
     """Open the journal and build the engine the settings ask for (not started yet)."""
     engine: LiveEngine | None = None
     if settings.feed == "none":
-        journal = open_reader(settings.db)
+        # Never the journal itself: an engine started on it later must be able to open it.
+        journal = Journal.snapshot_reader(settings.db)
     else:
         journal = Journal(settings.db)
         try:
@@ -122,8 +123,8 @@ def preflight(settings: Settings) -> None:
 
 def build_engine(settings: Settings, journal: Journal) -> LiveEngine:
     """A LiveEngine on the configured feed: a paced replay of a file or the simulator, or a
-    followed file. A replay that already completed in this journal starts over (a demo feed);
-    an interrupted one resumes where it stopped."""
+    followed file. A replay that already completed in this journal is played again as a new
+    run (its trades stay); an interrupted one resumes where it stopped."""
     config = load_config(settings.config, symbol=settings.symbol)
     if settings.feed == "follow":
         if settings.data is None:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from transmission.cli.common import DbOption, console, friendly_errors
+from transmission.extras import require_extra
 
 
 def register(app: typer.Typer) -> None:
@@ -70,6 +71,7 @@ def monitor(
 ) -> None:
     """A local replay writes to --db (a finished replay starts over, an unfinished one resumes);
     --remote only reads the API. Stop with Ctrl-C."""
+    require_extra("monitor", "transmission monitor")
     # Widgets, Voila and nbformat load only for this command.
     from transmission.journal import Journal, JournalBusyError
     from transmission.widgets.launch import MonitorOptions
@@ -103,7 +105,7 @@ def monitor(
         command = voila_command(page, options, host=host, port=port, open_browser=open_browser)
         watched = options.url if remote else f"a replay into {options.db}"
         console.print(
-            f"live monitor of {watched} at [bold]{command.url}[/] (Ctrl-C stops it)",
+            f"live monitor of {watched} at {command.url} (Ctrl-C stops it)",
             soft_wrap=True,
         )
         if dry_run:

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from transmission.cli.common import DbOption, console, friendly_errors, out
+from transmission.cli.common import DbOption, console, friendly_errors, out, print_error
+from transmission.extras import require_extra
 from transmission.reports.errors import ReportFailed
 
 report_app = typer.Typer(
@@ -50,9 +51,19 @@ CellTimeoutOption = Annotated[
 StartTimeoutOption = Annotated[
     int, typer.Option("--start-timeout", help="Seconds the kernel may take to start.")
 ]
+PdfOption = Annotated[
+    bool, typer.Option("--pdf", help="Also print the report to PDF (headless Chromium).")
+]
+EmailOption = Annotated[
+    bool,
+    typer.Option(
+        "--email",
+        help="E-mail the report (HTML inline, the PDF attached) to TRANSMISSION_REPORT_RECIPIENTS.",
+    ),
+]
 TemplateOption = Annotated[
     Path | None,
-    typer.Option(help="Report notebook to run (default: notebooks/reports/<kind>_report.ipynb)."),
+    typer.Option(help="Report notebook to run (default: the <kind>_report.ipynb shipped)."),
 ]
 
 
@@ -84,10 +95,12 @@ def daily(
     cell_timeout: CellTimeoutOption = 120,
     start_timeout: StartTimeoutOption = 60,
     template: TemplateOption = None,
+    pdf: PdfOption = False,
+    email: EmailOption = False,
 ) -> None:
     code = _run(
         "daily", date, db, out_dir, window, symbol, run, kernel, cell_timeout, start_timeout,
-        template,
+        template, pdf, email,
     )  # fmt: skip
     _exit(code)
 
@@ -96,7 +109,7 @@ def daily(
 def weekly(
     week: Annotated[
         str | None,
-        typer.Option(help="Any day of the week, YYYY-MM-DD (default: the journal's last week)."),
+        typer.Option(help="Any day of the week, YYYY-MM-DD (default: the last complete week)."),
     ] = None,
     db: DbOption = ...,  # type: ignore[assignment]
     out_dir: OutOption = ...,  # type: ignore[assignment]
@@ -107,10 +120,12 @@ def weekly(
     cell_timeout: CellTimeoutOption = 120,
     start_timeout: StartTimeoutOption = 60,
     template: TemplateOption = None,
+    pdf: PdfOption = False,
+    email: EmailOption = False,
 ) -> None:
     code = _run(
         "weekly", week, db, out_dir, window, symbol, run, kernel, cell_timeout, start_timeout,
-        template,
+        template, pdf, email,
     )  # fmt: skip
     _exit(code)
 
@@ -133,10 +148,16 @@ def _run(
     cell_timeout: int,
     start_timeout: int,
     template: Path | None,
+    pdf: bool = False,
+    email: bool = False,
 ) -> int:
     """Check, then run; the exit code of a failed run (bad input raises, for exit code 2)."""
+    require_extra("reports", f"transmission report {kind}")
     from transmission.reports.command import result_line, run_one
+    from transmission.reports.delivery import deliver, load_delivery_settings
 
+    # Bad delivery settings or no browser are bad input: found before the kernel starts.
+    delivery = load_delivery_settings(need_smtp=email, need_browser=pdf)
     try:
         result = run_one(
             kind,
@@ -152,11 +173,14 @@ def _run(
             template=template,
             announce=lambda line: console.print(line, soft_wrap=True),
         )
+        delivered = deliver(result, delivery, pdf=pdf, email=email)
     except ReportFailed as exc:
         # One unwrapped line: the scheduler logs it, and paths stay whole.
-        console.print(f"[bold red]error:[/] {exc}", soft_wrap=True, highlight=False)
+        print_error(str(exc))
         return exc.exit_code
     out.print(result_line(kind, result), highlight=False, soft_wrap=True)
+    for line in delivered:
+        out.print(line, soft_wrap=True)
     return 0
 
 

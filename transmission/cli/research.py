@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from datetime import date
 from enum import StrEnum
@@ -9,9 +10,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from transmission.cli.common import DbOption, friendly_errors, out, print_json, progress_bar
+from transmission.cli.common import (
+    DbOption,
+    console,
+    friendly_errors,
+    out,
+    print_json,
+    progress_bar,
+)
 
 # The library is imported inside each command: `transmission --help` and every other command
 # start without loading pandas, DuckDB and the engine they do not need.
@@ -33,17 +42,45 @@ def register(app: typer.Typer) -> None:
     )
     app.command(help="Performance metrics of the journal's trades (a run: the latest).")(metrics)
     app.command(help="Export trades with the API's trade fields, as CSV or JSON.")(trades)
+    app.command(help="The journal's runs: what each was run on, its status and its trades.")(runs)
 
 
 @friendly_errors
 def backtest(
     data: Annotated[Path | None, typer.Option(help="Bar file (CSV or Parquet).")] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(help="A dataset of the journal's bar store (`transmission ingest` fills it)."),
+    ] = None,
     simulate: Annotated[
         int | None, typer.Option(help="Simulate this many trading days instead of a file.")
     ] = None,
-    symbol: Annotated[str, typer.Option(help="Contract traded (MNQ, NQ, MES, ES).")] = "MNQ",
+    symbol: Annotated[
+        str | None,
+        typer.Option(help="Contract traded (MNQ, NQ, MES, ES); default: the config's, else MNQ."),
+    ] = None,
     db: DbOption = ...,  # type: ignore[assignment]
     config: Annotated[Path | None, typer.Option(help="Engine config file (TOML).")] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz", help="Zone of the file's naive timestamps (default America/New_York)."
+        ),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First trading day to run (YYYY-MM-DD).")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="Last trading day to run (YYYY-MM-DD).")] = None,
+    risk_profile: Annotated[
+        str | None,
+        typer.Option(help="Risk profile: live (the default), research or off (docs/risk.md)."),
+    ] = None,
+    compare_risk: Annotated[
+        bool,
+        typer.Option(
+            help="Also run the same signals without tripwires and show both side by side."
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option(help="Simulator seed.")] = 7,
     rerun: Annotated[
         bool, typer.Option(help="Run again even if this exact run is already complete.")
@@ -52,23 +89,42 @@ def backtest(
 ) -> None:
     """Interrupted runs resume from their checkpoint when started again with the same inputs."""
     from transmission.config import load_config
-    from transmission.engine.feeds import from_file, from_simulator
+    from transmission.contracts import contract_for
+    from transmission.engine.feeds import from_file, from_simulator, from_store
     from transmission.engine.runner import run_source
     from transmission.journal import Journal
     from transmission.journal.queries import TradeFilter, regime_changes_frame, risk_events_frame
+    from transmission.market.calendar import trading_days_of
+    from transmission.market.loader import select_trading_days
+    from transmission.metrics import trade_stats
+    from transmission.risk.summary import risk_summary
     from transmission.services import Services
 
-    if (data is None) == (simulate is None):
-        raise ValueError("give exactly one of --data FILE or --simulate DAYS")
-    engine_config = load_config(config, symbol=symbol)
-    if data is not None:
-        source = from_file(data, engine_config.symbol)
-    else:
-        assert simulate is not None
-        if simulate < 1:
-            raise ValueError(f"--simulate needs at least 1 day, got {simulate}")
-        source = from_simulator(simulate, engine_config.symbol, seed=seed)
+    if sum(given is not None for given in (data, dataset, simulate)) != 1:
+        raise ValueError("give exactly one of --data FILE, --dataset NAME or --simulate DAYS")
+    data_options = {"timezone": tz, "start": _day(start, "--start"), "end": _day(end, "--end")}
+    engine_config = load_config(
+        config,
+        symbol=symbol,
+        data={key: value for key, value in data_options.items() if value is not None},
+        risk={"profile": risk_profile} if risk_profile else None,
+    )
     with Journal(db) as journal:
+        if data is not None:
+            source = from_file(data, engine_config.symbol, source_tz=engine_config.data.timezone)
+        elif dataset is not None:
+            source = from_store(journal, dataset, engine_config.symbol)
+        else:
+            assert simulate is not None
+            if simulate < 1:
+                raise ValueError(f"--simulate needs at least 1 day, got {simulate}")
+            source = from_simulator(simulate, engine_config.symbol, seed=seed)
+        source = dataclasses.replace(
+            source,
+            bars=select_trading_days(source.bars, engine_config.data.start, engine_config.data.end),
+        )
+        for warning in source.warnings:
+            console.print(f"warning: {warning}", style="bold yellow", markup=False)
         with progress_bar(len(source.bars), "replay") as bar:
             task = bar.add_task("replay", total=len(source.bars))
             summary = run_source(
@@ -80,9 +136,23 @@ def backtest(
             )
         f = TradeFilter(run_id=summary.run_id)
         window = engine_config.risk_config().performance_window
-        figures = Services(journal).performance(f, window=window)
+        services = Services(journal)
+        figures = services.performance(f, window=window)
+        stats = trade_stats(
+            services.trades.export(f),
+            source.bars,
+            point_value=contract_for(engine_config.symbol).point_value,
+            trading_days=list(trading_days_of(source.bars["ts"]).unique()),
+        )
         trips = risk_events_frame(journal, summary.run_id)
         regimes = regime_changes_frame(journal, summary.run_id)
+        signals = journal.query("SELECT * FROM signals WHERE run_id = ?", [summary.run_id])
+        days = list(trading_days_of(source.bars["ts"]).unique())
+        blocked = risk_summary(trips, signals, days, source.bars["ts"].iloc[-1])
+        blocked["profile"] = engine_config.risk_config().profile
+        comparison = None
+        if compare_risk:
+            comparison = _without_tripwires(journal, source, engine_config, figures, rerun=rerun)
     report: dict[str, Any] = {
         "run_id": summary.run_id,
         "status": summary.status,
@@ -96,6 +166,9 @@ def backtest(
         "regime_changes": len(regimes),
         "tripwire_trips": int((trips["event"] == "trip").sum()) if len(trips) else 0,
         "metrics": figures,
+        "stats": stats.to_dict(),
+        "risk": blocked,
+        "risk_comparison": comparison,
         "db": str(db),
     }
     if as_json:
@@ -110,9 +183,48 @@ def _fmt(value: Any, spec: str = ".2f") -> str:
     return format(value, spec) if isinstance(value, float) else str(value)
 
 
+def _span(minutes: float, group: list[dict[str, Any]]) -> str:
+    days = sum(b["trading_days"] for b in group)
+    if minutes >= 2 * 24 * 60:
+        return f"{days} trading days"
+    return f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.0f} min"
+
+
+def _blocks_by_rule(blocks: list[dict[str, Any]]) -> dict[tuple[str, str | None], list[Any]]:
+    grouped: dict[tuple[str, str | None], list[Any]] = {}
+    for block in blocks:
+        grouped.setdefault((block["rule"], block["strategy"]), []).append(block)
+    return grouped
+
+
+def _without_tripwires(
+    journal: Any, source: Any, config: Any, figures: dict[str, Any], *, rerun: bool
+) -> dict[str, Any]:
+    """The same signals under the `off` profile (sizing only), beside the run's own figures."""
+    from transmission.engine.runner import run_source
+    from transmission.journal.queries import TradeFilter
+    from transmission.services import Services
+
+    off = config.model_copy(update={"risk": {**config.risk, "profile": "off"}})
+    summary = run_source(journal, source, off, rerun=rerun)
+    without = Services(journal).performance(TradeFilter(run_id=summary.run_id))
+    keys = ("total_trades", "total_r", "all_expected_r", "max_drawdown_r", "sqn")
+    return {
+        "run_id": summary.run_id,
+        "with_tripwires": {key: figures[key] for key in keys},
+        "without_tripwires": {key: without[key] for key in keys},
+        # Positive: the tripwires kept this much R; negative: they cost it.
+        "saved_r": round(float(figures["total_r"]) - float(without["total_r"]), 4),
+    }
+
+
 def _print_summary(report: dict[str, Any]) -> None:
     m = report["metrics"]
+    risk = report["risk"]
+    for line in risk["headlines"]:
+        out.print(f"[bold yellow]risk:[/] {escape(line)}", highlight=False)
     table = Table(title=f"backtest {report['run_id']} ({report['status']})", show_header=False)
+    table.add_row("risk profile", risk["profile"])
     table.add_row("source", report["source"])
     table.add_row("journal", report["db"])
     table.add_row("bars", f"{report['bars']:,} ({report['bars_quarantined']} quarantined)")
@@ -133,9 +245,70 @@ def _print_summary(report: dict[str, Any]) -> None:
     table.add_row("total R", _fmt(m["total_r"], "+.2f"))
     table.add_row("max drawdown R", _fmt(m["max_drawdown_r"]))
     table.add_row("SQN", _fmt(m["sqn"]))
+    _add_stats_rows(table, report["stats"])
     table.add_row("regime changes", str(report["regime_changes"]))
     table.add_row("tripwire trips", str(report["tripwire_trips"]))
+    for (rule, strategy), group in _blocks_by_rule(risk["blocks"]).items():
+        scope = f" {strategy}" if strategy else ""
+        last = group[-1]["end"]
+        table.add_row(
+            f"blocked: {rule}{scope}",
+            f"{len(group)} time{'s' if len(group) != 1 else ''}, "
+            f"{_span(sum(b['minutes'] or 0 for b in group), group)} in all; first "
+            f"{group[0]['start'][:16]}, last until {last[:16] if last else 'the end of the data'}",
+        )
+    for veto in risk["vetoes"]:
+        table.add_row(
+            f"signals {veto['decision']}: {escape(str(veto['vetoed_by']))}", str(veto["signals"])
+        )
+    comparison = report.get("risk_comparison")
+    if comparison:
+        with_, without = comparison["with_tripwires"], comparison["without_tripwires"]
+        table.add_row(
+            "with / without tripwires",
+            f"{with_['total_trades']} / {without['total_trades']} trades, "
+            f"{_fmt(with_['total_r'], '+.2f')} / {_fmt(without['total_r'], '+.2f')} R, "
+            f"max DD {_fmt(with_['max_drawdown_r'])} / {_fmt(without['max_drawdown_r'])} R",
+        )
+        verb = "saved" if comparison["saved_r"] >= 0 else "cost"
+        table.add_row(
+            "risk manager " + verb,
+            f"{abs(comparison['saved_r']):.2f} R (run {comparison['run_id']})",
+        )
     out.print(table)
+
+
+def _add_stats_rows(table: Table, stats: dict[str, Any]) -> None:
+    """The figures beyond R (metrics.trade_stats) as summary rows."""
+    table.add_row("P&L $", _fmt(stats["total_pnl_usd"], "+,.2f"))
+    table.add_row(
+        "Sharpe / Sortino (daily P&L, annualised)",
+        f"{_fmt(stats['sharpe_daily'])} / {_fmt(stats['sortino_daily'])}"
+        f" over {stats['trading_days']} trading days",
+    )
+    table.add_row("exposure (time in market)", _fmt(stats["exposure"], ".1%"))
+    table.add_row(
+        "duration min (mean / median / max)",
+        " / ".join(
+            _fmt(stats[key], ".0f")
+            for key in ("avg_duration_minutes", "median_duration_minutes", "max_duration_minutes")
+        ),
+    )
+    table.add_row(
+        "MAE / MFE R (mean; worst / best)",
+        f"{_fmt(stats['avg_mae_r'], '+.2f')} / {_fmt(stats['avg_mfe_r'], '+.2f')}; "
+        f"{_fmt(stats['worst_mae_r'], '+.2f')} / {_fmt(stats['best_mfe_r'], '+.2f')}",
+    )
+    table.add_row(
+        "best / worst trade R",
+        f"{_fmt(stats['best_trade_r'], '+.2f')} / {_fmt(stats['worst_trade_r'], '+.2f')}",
+    )
+    table.add_row(
+        "longest streak (wins / losses)",
+        f"{stats['longest_win_streak']} / {stats['longest_loss_streak']}",
+    )
+    if stats["sample_warning"]:
+        table.add_row("[yellow]sample[/]", escape(stats["sample_warning"]))
 
 
 @friendly_errors
@@ -152,6 +325,8 @@ def metrics(
     from transmission.services import Services
 
     with open_reader(db) as journal:
+        run = journal.require_run(run)
+        _say_which_run(journal, run)
         figures = Services(journal).performance(
             TradeFilter(run_id=run), window=window, by=by.value if by else None
         )
@@ -193,14 +368,16 @@ def trades(
     from transmission.journal.queries import TradeFilter
     from transmission.services import Services, records
 
-    f = TradeFilter(
-        run_id=run,
-        strategy=strategy,
-        regime=regime.upper() if regime else None,
-        since=_day(since, "--since"),
-        until=_day(until, "--until"),
-    )
     with open_reader(db) as journal:
+        run = journal.require_run(run)
+        _say_which_run(journal, run)
+        f = TradeFilter(
+            run_id=run,
+            strategy=strategy,
+            regime=regime.upper() if regime else None,
+            since=_day(since, "--since"),
+            until=_day(until, "--until"),
+        )
         frame = Services(journal).trades.export(f)
     if format is ExportFormat.csv:
         text = frame.to_csv(index=False)
@@ -221,3 +398,46 @@ def _day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{option} expects a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def _say_which_run(journal: Any, run_id: str) -> None:
+    """Name the run a command reads, on stderr (stdout stays the data)."""
+    row = journal.query(
+        "SELECT kind, status, dataset, started_at FROM runs WHERE run_id = ?", [run_id]
+    ).iloc[0]
+    console.print(
+        f"run {run_id} ({row['kind']}, {row['status']}, {row['dataset']}, "
+        f"started {row['started_at']:%Y-%m-%d %H:%M:%S})",
+        highlight=False,
+    )
+
+
+@friendly_errors
+def runs(
+    db: DbOption = ...,  # type: ignore[assignment]
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Newest first: id, kind, status, data (dataset, bars digest, description), version, trades."""
+    from transmission.journal import open_reader
+
+    with open_reader(db) as journal:
+        frame = journal.runs_overview()
+    records = frame.to_dict("records")
+    if as_json:
+        print_json(records)
+        return
+    table = Table(
+        "run", "kind", "status", "started", "data", "bars", "trades", "version", title="runs"
+    )
+    for row in records:
+        table.add_row(
+            row["run_id"],
+            row["kind"],
+            row["status"],
+            f"{row['started_at']:%Y-%m-%d %H:%M:%S}",
+            f"{row['description'] or '-'}\n{row['dataset']}",
+            f"{row['bars_processed']:,} ({row['bars_quarantined']} quarantined)",
+            str(row["trades"]),
+            row["version"] or "-",
+        )
+    out.print(table)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from transmission.cli.common import friendly_errors
+from transmission.extras import require_extra
 
 
 class Feed(StrEnum):
@@ -45,6 +47,13 @@ def serve(
         Path | None,
         typer.Option(help="Bar file to replay or follow (replay default: the simulator)."),
     ] = None,
+    simulate: Annotated[
+        int | None,
+        typer.Option(
+            metavar="DAYS", help="Simulated trading days to replay when no --data (default 20)."
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Simulator seed (default 7).")] = None,
     speed: Annotated[
         float | None,
         typer.Option(help="Replay speed: 60 plays a market minute a second (default 60)."),
@@ -56,15 +65,42 @@ def serve(
 ) -> None:
     """Settings not given here come from TRANSMISSION_* variables (see the README, "API"). The API
     token is TRANSMISSION_API_TOKEN, or one generated and printed at start."""
+    require_extra("api", "transmission serve")
     from transmission.api.main import run_server  # the web stack loads only for this command
+    from transmission.api.state import preflight
+    from transmission.settings import load_settings
 
-    run_server(
-        db=db,
-        host=host,
-        port=port,
-        feed=feed.value if feed else None,
-        data=data,
-        speed=speed,
-        config=config,
-        symbol=symbol,
-    )
+    overrides: dict[str, Any] = {
+        "db": db,
+        "host": host,
+        "port": port,
+        "feed": feed.value if feed else None,
+        "data": data,
+        "simulate_days": simulate,
+        "seed": seed,
+        "speed": speed,
+        "config": config,
+        "symbol": symbol,
+    }
+    settings = load_settings(**overrides)
+    preflight(settings)
+    # Failures uvicorn would report as a traceback (exit 1 or 3) are found here first, as one line.
+    _check_journal(settings.db, read_only=settings.feed == "none")
+    _check_port(settings.host, settings.port)
+    run_server(**overrides)
+
+
+def _check_journal(db: Path, *, read_only: bool) -> None:
+    """Open and close the journal: a locked, damaged or unwritable file fails here, named."""
+    from transmission.journal import Journal, open_reader
+
+    journal = open_reader(db) if read_only else Journal(db)
+    journal.close()
+
+
+def _check_port(host: str, port: int) -> None:
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

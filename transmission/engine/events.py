@@ -145,6 +145,17 @@ class RiskUpdate(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RunStatus(Event):
+    """A run's feed ended: `status` is completed, stopped or failed (`error` says why)."""
+
+    type: ClassVar[str] = "run_status"
+    run_id: str
+    status: str
+    error: str | None = None
+    bars_processed: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TradeExecution(Event):
     """An entry fill (action "entry") or a closed trade (action "exit", all fields set)."""
 

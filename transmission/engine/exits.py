@@ -79,5 +79,7 @@ class SessionExits:
         return exit_, cancel
 
     def at_session_end(self, last_bar_ns: int, last_close: float) -> Exit | None:
-        """The data ended a session with no bar after the flat time: flat at the last close."""
-        return Exit(last_bar_ns, last_close, "session_end") if self.enabled else None
+        """The data ended a session with no bar after the flat time: flat at the last close,
+        stamped at that bar's end (as the flat by the close is: the bar's end with its close)."""
+        end = last_bar_ns + MINUTE_NS
+        return Exit(end, last_close, "session_end") if self.enabled else None

@@ -9,20 +9,27 @@ Sources (`BarSource`) say what the bars are: a file or the simulator, with their
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from threading import Event
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from transmission.market.calendar import epoch_ns, to_exchange_time
-from transmission.market.loader import load_bars
+from transmission.contracts import contract_for
+from transmission.identity import bars_digest
+from transmission.market.calendar import EXCHANGE_TZ, epoch_ns, to_exchange_time
+from transmission.market.loader import load_bars, require_bars
 from transmission.market.validation import EXACT_DUPLICATE, BarValues, validate_bar
+
+if TYPE_CHECKING:
+    from transmission.journal import Journal
 
 log = logging.getLogger(__name__)
 BarTuple = tuple[int, float, float, float, float, float]
@@ -40,28 +47,42 @@ class BarSource:
     description: str
     duplicates_skipped: int = 0
     regimes: pd.DataFrame | None = field(default=None, compare=False)
+    warnings: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def identity(self) -> str:
-        """Stable id of the data: same bars, same id (part of a run's id)."""
-        if self.bars.empty:
-            return f"{self.dataset}:empty"
-        ts = self.bars["ts"]
-        text = f"{self.dataset}:{len(ts)}:{ts.iloc[0].value}:{ts.iloc[-1].value}"
-        text += f":{float(self.bars['close'].sum()):.4f}"
-        return hashlib.sha256(text.encode()).hexdigest()[:10]
+        """The digest of every bar's content: same bars, same id (part of a run's id)."""
+        return bars_digest(self.bars)
 
 
-def from_file(path: str | Path, symbol: str, dataset: str | None = None) -> BarSource:
-    result = load_bars(path)
+def from_file(
+    path: str | Path, symbol: str, dataset: str | None = None, *, source_tz: str = EXCHANGE_TZ
+) -> BarSource:
+    """A file's bars, checked against the contract's tick; no good bar at all is an error."""
+    result = require_bars(load_bars(path, source_tz=source_tz, tick=contract_for(symbol).tick))
     bars = result.bars.drop(columns=["line"], errors="ignore")
+    # Keyed by content: another file of the same name gets its own dataset, and its own bars.
     return BarSource(
-        dataset=dataset or Path(path).name.split(".")[0],
+        dataset=dataset or f"{Path(path).name.split('.')[0]}-{bars_digest(bars)[:8]}",
         symbol=symbol,
         bars=bars,
         quarantined=result.quarantined,
         description=str(path),
         duplicates_skipped=result.duplicates_skipped,
+        warnings=result.warnings,
+    )
+
+
+def from_store(journal: Journal, dataset: str, symbol: str) -> BarSource:
+    """The bars `transmission ingest` stored as `dataset` (validated and quarantined then)."""
+    stored_symbol, bars = journal.dataset_bars(dataset)
+    bars["ts"] = to_exchange_time(pd.to_datetime(bars["ts"], utc=True))
+    return BarSource(
+        dataset=dataset,
+        symbol=symbol,
+        bars=bars,
+        quarantined=pd.DataFrame(columns=["source", "line", "ts", "raw", "reason"]),
+        description=f"bar store: dataset {dataset} ({stored_symbol} bars)",
     )
 
 
@@ -70,7 +91,7 @@ def from_simulator(days: int, symbol: str, seed: int = 7) -> BarSource:
 
     market = simulate(symbol=symbol, days=days, seed=seed)
     return BarSource(
-        dataset=f"sim-seed{seed}",
+        dataset=f"sim-seed{seed}-{bars_digest(market.bars)[:8]}",
         symbol=symbol,
         bars=market.bars,
         quarantined=pd.DataFrame(columns=["source", "line", "ts", "raw", "reason"]),
@@ -130,6 +151,57 @@ def paced(
         yield bar
 
 
+class FollowedFile:
+    """A file read as it grows, that notices when it is truncated or replaced (rotated).
+
+    Read as bytes: a line is decoded only once whole, so an undecodable byte costs one line
+    (quarantined by the caller), never the feed. `rotations` and `truncations` count what was
+    followed; `note` says the last of them, for the engine's health.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rotations = 0
+        self.truncations = 0
+        self.note: str | None = None
+        self._handle = path.open("rb")
+        self._inode = os.fstat(self._handle.fileno()).st_ino
+        self._offset = 0
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def read(self) -> tuple[bytes, bool]:
+        """New bytes, and whether the file started over (a new file, or the old one cut)."""
+        chunk = self._handle.read()
+        if chunk:
+            self._offset += len(chunk)
+            return chunk, False
+        try:
+            now = os.stat(self.path)
+        except FileNotFoundError:
+            return b"", False  # between a rotation's rename and the new file: wait for it
+        if now.st_ino != self._inode:
+            # Rotated: whatever the old file got before its rename is read first.
+            rest = self._handle.read()
+            self._handle.close()
+            self._handle = self.path.open("rb")
+            self._inode = os.fstat(self._handle.fileno()).st_ino
+            self._offset = 0
+            self.rotations += 1
+            self.note = f"{self.path} was replaced (rotation {self.rotations}): followed anew"
+            log.warning(self.note)
+            return rest, True
+        if now.st_size < self._offset:
+            self._handle.seek(0)
+            self._offset = 0
+            self.truncations += 1
+            self.note = f"{self.path} was truncated (truncation {self.truncations}): read again"
+            log.warning(self.note)
+            return b"", True
+        return b"", False
+
+
 def follow(
     path: str | Path,
     *,
@@ -137,32 +209,47 @@ def follow(
     stop: Event,
     poll_s: float = 0.5,
     after_ns: int | None = None,
+    on_open: Callable[[FollowedFile], None] | None = None,
 ) -> Iterator[BarTuple]:
     """Bars appended to a CSV file (header `timestamp,open,high,low,close,volume`), until `stop`.
 
-    Each new line is validated like a loaded file's; a bad one goes to `on_quarantine(line,
-    raw, reason)` and the feed goes on.
+    Each new line is validated like a loaded file's; a bad one (undecodable bytes included)
+    goes to `on_quarantine(line, raw, reason)` and the feed goes on. A file truncated or
+    replaced by a new one (log rotation) is read again from its start: its header is skipped,
+    bars already seen are skipped as duplicates or quarantined as out of order.
     """
     path = Path(path)
     last: BarValues | None = None
-    line_no = 0
-    buffer = ""
     while not path.exists():
         if stop.wait(poll_s):
             return
-    with path.open("r") as handle:
+    followed = FollowedFile(path)
+    if on_open is not None:
+        on_open(followed)
+    line_no = 0
+    buffer = b""
+    try:
         while not stop.is_set():
-            chunk = handle.read()
-            if not chunk:
+            chunk, started_over = followed.read()
+            if started_over:
+                lines = (buffer + chunk).split(b"\n")  # the old file's last line ended it
+                buffer = b""
+            elif not chunk:
                 stop.wait(poll_s)
                 continue
-            buffer += chunk
-            *lines, buffer = buffer.split("\n")
+            else:
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
             for raw in lines:
                 line_no += 1
-                text = raw.strip()
-                if line_no == 1 or not text:
+                try:
+                    text = raw.decode("utf-8").strip()
+                except UnicodeDecodeError as exc:
+                    shown = raw.decode("utf-8", errors="replace").strip()
+                    on_quarantine(line_no, shown, f"undecodable bytes: {exc.reason} at {exc.start}")
                     continue
+                if not text or line_no == 1:
+                    continue  # a blank line, or the header (a rotated file has its own)
                 parsed = _parse_line(text)
                 if isinstance(parsed, str):
                     on_quarantine(line_no, text, parsed)
@@ -178,6 +265,10 @@ def follow(
                 if after_ns is not None and bar.ts_ns <= after_ns:
                     continue  # processed before a restart
                 yield parsed
+            if started_over:
+                line_no = 0
+    finally:
+        followed.close()
 
 
 def _parse_line(text: str) -> BarTuple | str:

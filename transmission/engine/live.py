@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +20,8 @@ import pandas as pd
 from transmission.config import EngineConfig, JournalConfig
 from transmission.engine.bus import EventBus
 from transmission.engine.clock import Clock, WallClock
-from transmission.engine.feeds import BarSource, follow, paced, replay
+from transmission.engine.events import RunStatus
+from transmission.engine.feeds import BarSource, FollowedFile, follow, paced, replay
 from transmission.engine.runner import EngineRun
 from transmission.engine.status import EngineStatus
 from transmission.journal import Journal
@@ -30,6 +33,8 @@ log = logging.getLogger(__name__)
 
 
 SKIP_TO = (9 * 60, 9 * 60 + 30)  # ET minutes: the half hour before the RTH open
+WATCH_EVERY_S = 0.5  # how often the feed's watchdog looks for a silent feed
+CONTROLS = ("halt", "resume", "reset", "flatten")
 
 
 class LiveEngine:
@@ -47,7 +52,13 @@ class LiveEngine:
         clock: Clock | None = None,
         kind: str = "live",
         flush_every_bars: int = 500,
+        replaying: int = 1,
+        follow_pace: float = 1.0,
     ) -> None:
+        """`replaying`: which replay of the source this is; each is a run of its own, so a
+        finished replay played again is a new run and keeps the first one's rows.
+        `follow_pace`: market seconds a wall second stands for on a followed file, for the
+        stale-feed watchdog (1: the file is live; a test may speed it up)."""
         if (source is None) == (follow_path is None):
             raise ValueError("a live engine needs exactly one of a bar source or a file to follow")
         if speed <= 0:
@@ -64,6 +75,8 @@ class LiveEngine:
         self.bus = bus or EventBus()
         if source is not None:
             dataset, identity = source.dataset, f"{source.identity}:x{speed:g}"
+            if replaying > 1:
+                identity += f":replay{replaying}"
         else:
             assert follow_path is not None
             dataset, identity = f"follow-{follow_path.stem}", str(follow_path.resolve())
@@ -83,6 +96,17 @@ class LiveEngine:
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
         self.outcome: str | None = None
+        self.followed: FollowedFile | None = None
+        # Controls: journalled first, then applied; those sent before the checkpoint is restored
+        # are applied again to the restored state, so a restore never undoes one.
+        self._control_lock = threading.Lock()
+        self._ready = False
+        # The followed file's clock, for the watchdog: market time of the last bar plus the
+        # wall time since it arrived, at `follow_pace`.
+        self._pace = follow_pace
+        self._arrived: float | None = None
+        self._stale_since_ns: int | None = None
+        self._watchdog: threading.Thread | None = None
         self.finished = threading.Event()
 
     @property
@@ -101,12 +125,20 @@ class LiveEngine:
             )
         self._thread = threading.Thread(target=self._loop, name="transmission-engine", daemon=True)
         self._thread.start()
+        if self.follow_path is not None:
+            # Only a followed file can fall silent: a paced replay's silences are its data's
+            # gaps, which the bars show (and its pace is only as steady as the machine).
+            self._watchdog = threading.Thread(
+                target=self._watch, name="transmission-feed-watchdog", daemon=True
+            )
+            self._watchdog.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in (self._thread, self._watchdog):
+            if thread is not None:
+                thread.join(timeout)
 
     def _loop(self) -> None:
         run = self.run
@@ -126,12 +158,15 @@ class LiveEngine:
                     on_quarantine=self._quarantine,
                     stop=self._stop,
                     after_ns=after,
+                    on_open=self._on_followed,
                 )
                 store = True
+            self._apply_journalled_controls()
             for bar in feed:
                 if self._stop.is_set():
                     break
                 run.on_bar(bar, store_bar=store)
+                self._arrived = time.monotonic()
             else:
                 status = "completed" if not self._stop.is_set() else "stopped"
         except BaseException as exc:
@@ -145,6 +180,54 @@ class LiveEngine:
                 log.exception("could not close run %s", run.run_id)
             self.outcome = status
             self.finished.set()
+            error = f"{type(self.error).__name__}: {self.error}" if self.error else None
+            now = pd.Timestamp.now(tz="UTC")
+            self.bus.publish(
+                RunStatus(
+                    ts_event=now,
+                    ts_init=now,
+                    run_id=run.run_id,
+                    status=status,
+                    error=error,
+                    bars_processed=run.orchestrator.bars_processed,
+                )
+            )
+
+    def _apply_journalled_controls(self) -> None:
+        """After the restore: apply the controls the checkpoint has not seen (sent while it was
+        restored, or journalled before a crash), then take controls as they come."""
+        run = self.run
+        with self._control_lock:
+            later = self.journal.controls_after(run.run_id, run.controls_seq)
+            for seq, action, rule, reason in later:
+                self._apply(action, rule, reason)
+                run.controls_seq = seq
+            if later:
+                run.flush()
+            self._ready = True
+            self._arrived = time.monotonic()
+
+    def _watch(self) -> None:
+        orchestrator = self.run.orchestrator
+        while not self._stop.wait(WATCH_EVERY_S) and not self.finished.is_set():
+            if not self._ready or self._arrived is None or orchestrator.last_bar_ns is None:
+                continue
+            if not orchestrator.risk.state.stale:
+                self._stale_since_ns = None
+            silent_s = (time.monotonic() - self._arrived) * self._pace
+            now_ns = orchestrator.last_bar_ns + int(silent_s * 1e9)
+            with self._control_lock:
+                if orchestrator.watch_feed(now_ns):
+                    self._stale_since_ns = orchestrator.last_bar_ns
+                    self.run.flush()
+                    log.warning("stale feed: no bar since %s", self.stale_since)
+
+    @property
+    def stale_since(self) -> pd.Timestamp | None:
+        """Market time of the last bar before the feed went silent, while `stale_feed` holds."""
+        if self._stale_since_ns is None or not self.run.orchestrator.risk.state.stale:
+            return None
+        return pd.Timestamp(self._stale_since_ns, unit="ns", tz="UTC").tz_convert(EXCHANGE_TZ)
 
     def skip_to_open(self) -> int:
         """Run a fresh replay's bars unpaced up to the half hour before its first RTH open.
@@ -181,6 +264,14 @@ class LiveEngine:
         log.info("run %s skipped %d bars to %s", run.run_id, count, local.iloc[count])
         return count
 
+    def _on_followed(self, followed: FollowedFile) -> None:
+        self.followed = followed
+
+    @property
+    def feed_note(self) -> str | None:
+        """The last thing the feed noticed (a followed file rotated or truncated), if any."""
+        return self.followed.note if self.followed is not None else None
+
     def _quarantine(self, line: int, raw: str, reason: str) -> None:
         frame = pd.DataFrame(
             {
@@ -207,8 +298,40 @@ class LiveEngine:
         orchestrator = self.run.orchestrator
         return orchestrator.risk.statuses(orchestrator.last_bar_ns or 0)
 
-    def halt(self, reason: str) -> None:
-        self.run.orchestrator.halt(reason)
+    def control(self, action: str, reason: str, rule: str | None = None) -> int:
+        """Halt, resume, reset a manual-reset tripwire (`rule`) or flatten at market.
 
-    def resume(self) -> None:
-        self.run.orchestrator.resume()
+        Journalled in its own transaction before it returns (its sequence number), then applied
+        to the engine's state and checkpointed; sent while a restart restores its checkpoint,
+        it is applied to the restored state.
+        """
+        if action not in CONTROLS:
+            raise ValueError(f"unknown control {action!r}: one of {', '.join(CONTROLS)}")
+        resettable = self.run.orchestrator.risk.manual_resets
+        if action == "reset" and rule not in resettable:
+            raise ValueError(f"rule {rule!r} has no manual reset: one of {', '.join(resettable)}")
+        with self._control_lock:
+            seq = self.journal.record_control(self.run_id, action, rule, reason)
+            self._apply(action, rule, reason)
+            if not self._ready:
+                return seq  # applied again to the restored state (`_apply_journalled_controls`)
+            self.run.controls_seq = seq
+            self.run.flush()
+        log.info("control %s (%s) of run %s: %s", action, rule or "-", self.run_id, reason)
+        return seq
+
+    def _apply(self, action: str, rule: str | None, reason: str) -> None:
+        orchestrator = self.run.orchestrator
+        appliers: dict[str, Callable[[], object]] = {
+            "halt": lambda: orchestrator.halt(reason),
+            "resume": orchestrator.resume,
+            "reset": lambda: orchestrator.reset_rule(str(rule)),
+            "flatten": lambda: orchestrator.flatten(reason),
+        }
+        appliers[action]()
+
+    def halt(self, reason: str) -> None:
+        self.control("halt", reason)
+
+    def resume(self, reason: str = "resumed") -> None:
+        self.control("resume", reason)

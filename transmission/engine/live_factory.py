@@ -29,9 +29,10 @@ def build_live_engine(
 ) -> LiveEngine:
     """The one way to make a `LiveEngine`: on a paced replay of `source`, or following a file.
 
-    A replay that already completed in this journal starts over (a demo feed, or a page watched
-    to its end before); an interrupted one resumes from its checkpoint. With `skip_to_open`, a
-    fresh replay runs its overnight bars unpaced up to the half hour before the RTH open.
+    A replay that already completed in this journal is played again as a new run (the
+    finished one keeps its rows); an interrupted one resumes from its checkpoint. With
+    `skip_to_open`, a fresh replay runs its overnight bars unpaced up to the half hour before
+    the RTH open.
     """
     if follow_path is not None:
         return LiveEngine(
@@ -41,13 +42,22 @@ def build_live_engine(
             speed=speed,
             flush_every_bars=flush_every_bars,
         )
+    replaying = 1
     engine = LiveEngine(
         journal, config, source=source, speed=speed, flush_every_bars=flush_every_bars
     )
-    status = journal.run_status(engine.run_id)
-    if status == "completed":
-        log.info("run %s had completed: replaying its feed from the start", engine.run_id)
-        journal.delete_run(engine.run_id)
-    if skip_to_open and status in (None, "completed"):
+    while (status := journal.run_status(engine.run_id)) == "completed":
+        replaying += 1
+        engine = LiveEngine(
+            journal,
+            config,
+            source=source,
+            speed=speed,
+            flush_every_bars=flush_every_bars,
+            replaying=replaying,
+        )
+    if replaying > 1:
+        log.info("the feed's earlier replays had completed: run %s plays it again", engine.run_id)
+    if skip_to_open and status is None:
         engine.skip_to_open()
     return engine

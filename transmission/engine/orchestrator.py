@@ -12,6 +12,7 @@ entry point for data, so replay, paced replay and live feeds run the same code.
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable, MutableMapping
 from typing import Any
 
 import pandas as pd
@@ -29,8 +30,9 @@ from transmission.execution.port import ExecutionPort, Foresight
 from transmission.market.calendar import Session
 from transmission.market.resample import SignalBar
 from transmission.risk.admission import admit
+from transmission.risk.signal_check import checked
+from transmission.risk.sizing import Size
 from transmission.strategies import Signal
-from transmission.strategies.base import on_ticks
 
 MINUTE_NS = 60_000_000_000
 
@@ -82,13 +84,16 @@ class Orchestrator:
 
     # -- replays of a known history ------------------------------------------------------------
 
-    def prepare_replay(self, bars: pd.DataFrame) -> None:
+    def prepare_replay(
+        self, bars: pd.DataFrame, feature_cache: MutableMapping[Hashable, Any] | None = None
+    ) -> None:
         """Compute the features, regimes and signals of every signal bar of `bars` at once
         (`ReplayPipeline`), so `fast_forward` can step over the bars on which nothing happens.
-        Feed exactly these bars, in order, from the first."""
+        Feed exactly these bars, in order, from the first. `feature_cache`: see
+        `ReplayPipeline.prepare` (a sweep reuses features across its points)."""
         if self.bars_processed or self.last_bar_ns is not None:
             raise RuntimeError("prepare_replay must come before the first bar")
-        self.pipeline = self.replay = self._prepare_replay(bars)
+        self.pipeline = self.replay = self._prepare_replay(bars, feature_cache=feature_cache)
 
     @property
     def cursor(self) -> int:
@@ -223,15 +228,24 @@ class Orchestrator:
             self._consider(now, signal, active, regime)
 
     def _consider(self, now: int, signal: Signal, strategy: str, regime: str) -> None:
-        signal = on_ticks(signal, self.spec)
+        signal, invalid = checked(signal, self.spec)
         self._signal_seq += 1
         signal_id = f"{self.run_id}-S{self._signal_seq:06d}"
-        size = self.risk.size(
-            signal.entry,
-            signal.stop,
-            self.spec,
-            self.costs.round_trip_per_contract(self.spec, regime),
+        size = (
+            Size(0, 0.0, invalid)
+            if invalid
+            else self.risk.size(
+                signal.entry,
+                signal.stop,
+                self.spec,
+                self.costs.round_trip_per_contract(self.spec, regime),
+            )
         )
+        for broker in (self.broker, self.shadow):
+            working = broker.working
+            if working is not None and working.expires_ns is not None and working.expires_ns <= now:
+                # Its validity ends with this bar: it can no longer fill, so holds nothing up.
+                broker.cancel("expired")
         busy = self.broker.working is not None or self.broker.position is not None
         decision = self.risk.can_trade(now, strategy)
         shadow_allowed = (
@@ -241,7 +255,7 @@ class Orchestrator:
             and self.shadow.position is None
             and self.risk.blocked_only_by_performance(now, strategy)
         )
-        admission = admit(decision, size, busy=busy, shadow_allowed=shadow_allowed)
+        admission = admit(decision, size, busy=busy, shadow_allowed=shadow_allowed, invalid=invalid)
         self.bus.publish(self.events.signal(now, signal_id, signal, strategy, regime, admission))
         if admission.outcome == "vetoed":
             return
@@ -328,6 +342,39 @@ class Orchestrator:
         with self.bus.batch(), self.lock:
             self.risk.reset(rule)
             self._emit_risk_changes()
+
+    def flatten(self, reason: str) -> bool:
+        """Close the open position at market (the last close: the paper broker's best price
+        known) and cancel any working order; returns whether a position was closed."""
+        with self.bus.batch(), self.lock:
+            if self.last_bar_ns is None or self._last_close != self._last_close:  # no bar yet
+                return False
+            had = self.broker.position is not None
+            why = f"flatten: {reason}"
+            for broker in (self.broker, self.shadow):
+                trade = broker.close_position(self.last_bar_ns, self._last_close, why)
+                if trade is not None:
+                    self._on_closed(broker, trade)
+                broker.cancel(why)
+            self._emit_risk_changes()
+            return had
+
+    def watch_feed(self, now_ns: int) -> bool:
+        """The feed's watchdog, at `now_ns` on the feed's clock: no bar for the stale time during
+        RTH trips `stale_feed` until bars come back (the signal bar after them clears it, as
+        after any gap). Returns whether it tripped now."""
+        with self.bus.batch(), self.lock:
+            last = self.last_bar_ns
+            if not self._rules or last is None or self.risk.state.stale:
+                return False
+            session = self._session_of(now_ns)
+            in_rth = session.rth_open_ns <= now_ns < session.rth_close_ns
+            if not in_rth or now_ns - last <= self._stale_ns:
+                return False
+            self.risk.set_stale(True)
+            self._stale_gap = True
+            self._publish_risk_changes(now_ns)
+            return True
 
     def _emit_risk_changes(self) -> None:
         now = self.last_bar_ns if self.last_bar_ns is not None else self.clock.now_ns()

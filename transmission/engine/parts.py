@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pandas as pd
-
 from transmission.contracts import ContractSpec
 from transmission.engine.exits import SessionExits
 from transmission.engine.pipeline import SignalPipeline
@@ -30,7 +28,7 @@ class EngineParts:
     costs: CostConfig
     sessions: SessionTracker
     pipeline: SignalPipeline
-    prepare_replay: Callable[[pd.DataFrame], ReplayPipeline]
+    prepare_replay: Callable[..., ReplayPipeline]  # (bars, *, feature_cache=None)
     risk: RiskManager
     broker: ExecutionPort
     shadow: ExecutionPort

@@ -126,8 +126,12 @@ class JournalRecorder:
         if snapshot or now - self._last_snapshot >= self.snapshot_every_s:
             try:
                 self.journal.publish_snapshot()
-            except Exception:  # a failed snapshot must never stop the engine
-                log.exception("could not publish the journal snapshot")
+            except Exception as exc:  # a failed snapshot (a full disk) must never stop the engine
+                log.warning(
+                    "could not publish the journal snapshot (tried again in %.0f s): %s",
+                    self.snapshot_every_s,
+                    exc,
+                )
             self._last_snapshot = now
 
     def state_dict(self) -> dict[str, int]:

@@ -9,7 +9,8 @@ the per-bar cost is not.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, MutableMapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,8 +85,13 @@ class ReplayPipeline(_Stages):
         config: EngineConfig,
         sessions: SessionTracker,
         gearbox: Gearbox,
+        feature_cache: MutableMapping[Hashable, Any] | None = None,
     ) -> ReplayPipeline:
-        """The pipeline of a replay of `bars` (feed exactly these, in order, from the first)."""
+        """The pipeline of a replay of `bars` (feed exactly these, in order, from the first).
+
+        `feature_cache`: for replays of these same bars under several configs (a sweep), the
+        feature arrays by feature configuration, filled here on first use and read after.
+        """
         rules = config.session.rules
         minutes = config.timeframe_minutes
         timeframe_ns = minutes * MINUTE_NS
@@ -126,7 +132,11 @@ class ReplayPipeline(_Stages):
         if rules:
             window = in_window(regime, start + timeframe_ns, rth_open, rth_close)
         del rth_open, rth_close, of_signal  # a million bars: 8 MB an array, before the features
-        features = BatchFeatures(signal, feature_config, minutes, only=only)
+        key = (feature_config, minutes, None if only is None else frozenset(only))
+        cached = None if feature_cache is None else feature_cache.get(key)
+        features = BatchFeatures(signal, feature_config, minutes, only=only, values=cached)
+        if feature_cache is not None and cached is None:
+            feature_cache[key] = dict(features.values)
         # Each input and column goes once nothing reads it, and none is made before it is
         # needed: on a million bars, 8 MB an array, and the features are the peak.
         if gearbox.replays_bar_by_bar:

@@ -9,15 +9,15 @@ Rows are written with ON CONFLICT DO NOTHING on deterministic ids, so nothing is
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from transmission import identity
 from transmission.config import EngineConfig
 from transmission.engine.build import build_orchestrator
 from transmission.engine.bus import EventBus
@@ -32,8 +32,7 @@ PROGRESS_STEP = 5000  # bars between two progress reports
 
 
 def run_id_for(kind: str, source_identity: str, config: EngineConfig) -> str:
-    digest = hashlib.sha256(f"{kind}:{source_identity}:{config.fingerprint()}".encode())
-    return f"{kind}-{digest.hexdigest()[:12]}"
+    return identity.run_id(kind, source_identity, config)
 
 
 @dataclass(frozen=True)
@@ -91,10 +90,12 @@ class EngineRun:
             "dataset": dataset,
             "source": source_identity,
             "config": config.model_dump(mode="json"),
+            "identity": identity.run_manifest(kind, source_identity, config),
             **(params or {}),
         }
         self._since_flush = 0
         self.resumed_from: int | None = None
+        self.controls_seq = 0  # the last control (halt, reset...) the state has applied
 
     @property
     def status(self) -> str | None:
@@ -118,23 +119,31 @@ class EngineRun:
             if bar[0] > checkpoint.last_bar_ns:
                 break
             orchestrator.on_bar(*bar)
-        orchestrator.live = True
-        orchestrator.restore(checkpoint.state["orchestrator"])
-        self.recorder.restore(checkpoint.state["recorder"])
+        with orchestrator.lock:
+            orchestrator.live = True
+            orchestrator.restore(checkpoint.state["orchestrator"])
+            self.recorder.restore(checkpoint.state["recorder"])
+            self.controls_seq = int(checkpoint.state.get("controls_seq", 0))
+            # Events made before the restore (a control sent meanwhile) belong to the state it
+            # replaced: the control is applied again to the restored one.
+            self.recorder.batch.clear()
         orchestrator.bars_processed = checkpoint.bars_processed
         self.resumed_from = checkpoint.last_bar_ns
         log.info("run %s resumed after %s", self.run_id, checkpoint.last_bar_ns)
         return checkpoint.last_bar_ns
 
     def on_bar(self, bar: BarTuple, *, store_bar: bool = False) -> None:
-        self.orchestrator.on_bar(*bar)
-        if store_bar:
-            self.recorder.add_bar(self.dataset, self.config.symbol, bar)
-        self._since_flush += 1
-        if self._since_flush >= self.config.journal.flush_every_bars or (
-            self.flush_on_events and self.recorder.batch.has_events
-        ):
-            self.flush()
+        # Under the orchestrator's lock as a whole: a control's flush from another thread never
+        # writes (and clears) the batch between a bar and its stored row.
+        with self.orchestrator.lock:
+            self.orchestrator.on_bar(*bar)
+            if store_bar:
+                self.recorder.add_bar(self.dataset, self.config.symbol, bar)
+            self._since_flush += 1
+            if self._since_flush >= self.config.journal.flush_every_bars or (
+                self.flush_on_events and self.recorder.batch.has_events
+            ):
+                self.flush()
 
     def replay_prepared(self, progress: Callable[[int], None] | None = None) -> int:
         """Run the rest of a prepared replay (`Orchestrator.prepare_replay`) to its end.
@@ -167,11 +176,14 @@ class EngineRun:
         # Under the orchestrator's lock: a halt from the API thread lands wholly before or after
         # the checkpoint, its journal row and its state together.
         with orchestrator.lock:
+            state: dict[str, Any] = {
+                "orchestrator": orchestrator.state_dict(),
+                "recorder": self.recorder.state_dict(),
+            }
+            if self.controls_seq:  # only runs that were controlled: replays' goldens stay
+                state["controls_seq"] = self.controls_seq
             checkpoint = Checkpoint(
-                self.run_id,
-                orchestrator.last_bar_ns,
-                orchestrator.bars_processed,
-                {"orchestrator": orchestrator.state_dict(), "recorder": self.recorder.state_dict()},
+                self.run_id, orchestrator.last_bar_ns, orchestrator.bars_processed, state
             )
             self.recorder.flush(checkpoint, snapshot=snapshot)
         self._since_flush = 0
@@ -192,29 +204,41 @@ def run_source(
     progress: Callable[[int], None] | None = None,
     store_bars: bool = True,
     snapshot_every_s: float | None = None,
+    run_id: str | None = None,
+    feature_cache: MutableMapping[Hashable, Any] | None = None,
 ) -> RunSummary:
-    """Replay a whole source through the engine into the journal, resuming when interrupted."""
+    """Replay a whole source through the engine into the journal, resuming when interrupted.
+
+    `run_id`: the run's id when the caller knows more of its identity than the data and the
+    config (the research API adds the source of user strategies and features).
+    `feature_cache`: see `Orchestrator.prepare_replay` (sweeps reuse features across points).
+    """
     started = time.perf_counter()
     if store_bars:
         journal.insert_bars(source.dataset, source.symbol, source.bars)
         journal.insert_quarantine(source.dataset, source.symbol, source.quarantined)
-    run = EngineRun(
-        journal,
-        config,
-        kind=kind,
-        dataset=source.dataset,
-        source_identity=source.identity,
-        params={"description": source.description},
-        bus=bus,
-        snapshot_every_s=snapshot_every_s,
-    )
+
+    def make_run(run_id: str | None) -> EngineRun:
+        return EngineRun(
+            journal,
+            config,
+            kind=kind,
+            dataset=source.dataset,
+            source_identity=source.identity,
+            params={"description": source.description},
+            bus=bus,
+            run_id=run_id,
+            snapshot_every_s=snapshot_every_s,
+        )
+
+    run = make_run(run_id)
     if run.status == "completed":
         if not rerun:
             return RunSummary(run.run_id, "already completed", 0, None, 0.0)
-        journal.delete_run(run.run_id)
+        run = make_run(journal.rerun_id(run.run_id))  # the completed run stays as it was
     # The whole history is known: features, regimes and signals in batch, not bar by bar, and
     # the bars on which nothing can happen stepped over.
-    run.orchestrator.prepare_replay(source.bars)
+    run.orchestrator.prepare_replay(source.bars, feature_cache)
     after = run.start(replay(source.bars))
     processed = run.replay_prepared(progress)
     run.finish(quarantined=len(source.quarantined))

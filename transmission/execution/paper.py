@@ -2,9 +2,10 @@
 
 - Stop entries fill when the bar trades through them, at max(open, stop) for a long (a gap fills at
   the open), min(open, stop) for a short; market entries at the next bar's open.
-- Exits: the bracket stop (a stop order: a gap fills at the open) and the target (a limit: fills at
-  its price). When one bar touches both, the stop fills first. A target does not fill on the
-  entry bar unless that bar closes beyond it.
+- Exits: the bracket stop (a stop order: a gap fills at the open, including a market entry's bar
+  opening beyond its stop) and the target (a limit: fills at its price). When one bar touches
+  both, the stop fills first. A target does not fill on the entry bar unless that bar closes
+  beyond it.
 - Slippage (ticks, from the order) on market and stop orders; none on limit targets. Commission a
   contract a side.
 """
@@ -92,16 +93,19 @@ class PaperBroker:
         order = position.order
         side = order.side
         slip = order.slippage_ticks * self.spec.tick
+        # A stop entry fills after the open, so on its bar the stop is reached later, at its
+        # price. A market entry fills at the open: an open beyond the stop is a gap through it
+        # at once, filled at the open (DESIGN.md section 8), never at a price the bar skipped.
+        gap_possible = not entry_bar or order.order_type == "market"
         if side > 0:
             if low <= order.stop:
-                # On the entry bar the open came before the entry: the stop price is the fill.
-                price = order.stop if entry_bar else min(open_, order.stop)
+                price = min(open_, order.stop) if gap_possible else order.stop
                 return self._close(ts_ns, price - slip, "stop")
             if high >= order.target and (not entry_bar or close > order.target):
                 return self._close(ts_ns, order.target, "target")
         else:
             if high >= order.stop:
-                price = order.stop if entry_bar else max(open_, order.stop)
+                price = max(open_, order.stop) if gap_possible else order.stop
                 return self._close(ts_ns, price + slip, "stop")
             if low <= order.target and (not entry_bar or close < order.target):
                 return self._close(ts_ns, order.target, "target")

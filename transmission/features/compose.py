@@ -350,10 +350,15 @@ class BatchFeatures:
         bar_minutes: int = 5,
         chunk: int = 8192,
         only: Collection[str] | None = None,
+        values: dict[str, np.ndarray] | None = None,
     ) -> None:
         """`only`: the columns needed; the opening ranges and the band sigma are computed only
-        when named there (the core columns always are). Rows hold the columns computed."""
-        self.values = compute_feature_arrays(bars, config, bar_minutes, only)
+        when named there (the core columns always are). Rows hold the columns computed.
+        `values`: these bars' feature arrays computed before (a sweep reuses them across points
+        of one feature configuration); they are read, never written."""
+        if values is None:
+            values = compute_feature_arrays(bars, config, bar_minutes, only)
+        self.values = dict(values)
         self.columns = tuple(self.values)
         self._make: Any = _values_type(self.columns)
         # What `update` checks each bar against; the rest of the inputs can go.

@@ -13,7 +13,11 @@
 
 from __future__ import annotations
 
+import functools
+from itertools import accumulate
+
 import numpy as np
+import pandas as pd
 
 from transmission.features._windows import NAN, forward_fill, sequential_sum
 
@@ -36,14 +40,27 @@ def true_range(high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarr
 def smooth(values: np.ndarray, decay: float, gain: float, initial: float) -> np.ndarray:
     """y[i] = y[i-1]*decay + values[i]*gain, starting from y[-1] = initial.
 
-    Uses lfilter's direct form, which rounds exactly as the incremental `y*decay + x*gain` does.
+    Rounds exactly as the incremental `y*decay + x*gain` does: each step is one product and one
+    sum. pandas' unnormalised EWM sum runs that loop in compiled code (`y = factor*y + v`), so it
+    serves when its factor, 1 - alpha, is exactly `decay`; for the few periods where it is not
+    (n = 3), a Python loop gives the same numbers, slower. (scipy's lfilter did this before; it
+    was the only reason to install scipy's 140 MB.)
     """
     if len(values) == 0:
         return np.empty(0)
-    from scipy.signal import lfilter  # imported here: scipy.signal costs seconds at start-up
+    increments = np.asarray(values, dtype=float) * gain
+    alpha = 1.0 - decay
+    if _ewm_factor(alpha) == decay:
+        series = pd.Series(np.concatenate(([initial], increments)))
+        return series.ewm(alpha=alpha, adjust=True).sum().to_numpy(dtype=float)[1:]
+    steps = accumulate(increments.tolist(), lambda y, v: y * decay + v, initial=initial)
+    return np.fromiter(steps, dtype=float, count=len(values) + 1)[1:]
 
-    smoothed, _ = lfilter([gain, 0.0], [1.0, -decay], values, zi=[initial * decay])
-    return np.asarray(smoothed, dtype=float)
+
+@functools.cache
+def _ewm_factor(alpha: float) -> float:
+    """The factor pandas' EWM sum multiplies the running value by, as it computes it."""
+    return float(pd.Series([1.0, 0.0]).ewm(alpha=alpha, adjust=True).sum().iloc[1])
 
 
 def atr(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int = 14) -> np.ndarray:

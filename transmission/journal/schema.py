@@ -114,12 +114,48 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TIMESTAMPTZ NOT NULL
     );
     """,
-    # 2 (api): every run gets a number, unique in the journal and kept across restarts (a
+    # 2: sweeps and their points (tm.sweep, tm.walk_forward): a killed sweep resumes from here.
+    """
+    CREATE TABLE sweeps (
+        sweep_id VARCHAR PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        dataset VARCHAR NOT NULL,
+        strategy VARCHAR,
+        spec JSON NOT NULL,
+        points BIGINT NOT NULL,
+        status VARCHAR NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ
+    );
+    CREATE TABLE sweep_results (
+        sweep_id VARCHAR NOT NULL,
+        point_id VARCHAR NOT NULL,
+        seq BIGINT NOT NULL,
+        params JSON NOT NULL,
+        row JSON NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (sweep_id, point_id)
+    );
+    """,
+    # 3: every run gets a number, unique in the journal and kept across restarts (a
     # resumed run keeps its row); a trade's public id is built from it (journal.queries).
     """
     CREATE SEQUENCE run_number_seq START WITH 0 MINVALUE 0;
     ALTER TABLE runs ADD COLUMN run_number BIGINT DEFAULT nextval('run_number_seq');
     CREATE UNIQUE INDEX runs_number ON runs (run_number);
+    """,
+    # 4: controls: every halt, resume, reset and flatten, journalled before it is acknowledged (a
+    # restart applies those its checkpoint has not seen).
+    """
+    CREATE TABLE controls (
+        run_id VARCHAR NOT NULL,
+        seq BIGINT NOT NULL,
+        requested_at TIMESTAMPTZ NOT NULL,
+        action VARCHAR NOT NULL,
+        rule VARCHAR,
+        reason VARCHAR NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    );
     """,
 )
 

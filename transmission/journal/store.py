@@ -13,6 +13,7 @@ Concurrency, decided once (docs/architecture.md, "Reading while the engine write
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -27,6 +28,11 @@ import pandas as pd
 import pyarrow as pa
 
 from transmission.journal.schema import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+LOCK_WAIT_S = 5.0  # how long a writer waits for a reader's brief hold (a snapshot copy)
+SNAPSHOT_CHECK_S = 1.0  # how often a snapshot reader looks for a newer snapshot
+SNAPSHOT_TMP = ".tmp"  # a snapshot being written: <name>.snapshot.duckdb.<pid>.tmp
 
 # Columns of each journal table in insert order; ts-like columns hold epoch nanoseconds in a
 # batch and become TIMESTAMPTZ on the way in.
@@ -140,7 +146,9 @@ def _arrow(table: str, rows: Sequence[tuple[Any, ...]]) -> pa.Table:
 class Journal:
     """A DuckDB journal file (or `:memory:`), migrated to the current schema on open."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, *, read_only: bool = False, lock_wait_s: float = LOCK_WAIT_S
+    ) -> None:
         self.path = str(path)
         self.read_only = read_only
         self.is_snapshot = False
@@ -148,32 +156,86 @@ class Journal:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
             raise JournalError(f"no journal at {self.path}")
-        try:
-            self._con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise JournalBusyError(
-                    f"journal {self.path} is held by another process: {exc}"
-                ) from exc
-            raise JournalError(f"cannot open journal {self.path}: {exc}") from exc
+        self._con = _connect(self.path, read_only, lock_wait_s)
         self._local = threading.local()
         self._write_lock = threading.RLock()
+        self._generation = 0
+        self._live: Path | None = None  # set on a snapshot reader: the journal it mirrors
+        self._retired: list[duckdb.DuckDBPyConnection] = []
+        self._checked_at = time.monotonic()
+        self._seen: tuple[int, int] | None = None
         if read_only:
             self._check_version()
         else:
             self.migrate()
+            self.remove_stale_snapshot_files()
+
+    @classmethod
+    def snapshot_reader(cls, path: str | Path) -> Journal:
+        """A reader that never holds `path` itself: it reads the journal's snapshot, reopened
+        when a newer one is published, so a long-lived reader (`serve --feed none`) never stops
+        an engine from opening the journal.
+
+        When no engine writes and the snapshot is missing or older than the journal, the reader
+        makes one itself, holding the journal only for the copy (an engine opening it then
+        waits for the copy, `LOCK_WAIT_S` at most).
+        """
+        live = Path(path)
+        if not live.exists():
+            raise JournalError(f"no journal at {live}: run `transmission backtest` or ingest first")
+        try:
+            _refresh_snapshot(live)
+        except OSError:
+            return cls(live, read_only=True)  # a folder it cannot write: read the file itself
+        journal = cls(snapshot_path(live), read_only=True)
+        journal.is_snapshot = True
+        journal._live = live
+        journal._seen = _identity(snapshot_path(live))
+        return journal
 
     # -- connection ---------------------------------------------------------------------------
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the journal (DuckDB connections are not shared by threads)."""
-        cur = getattr(self._local, "cursor", None)
-        if cur is None:
-            cur = self._con.cursor()
-            self._local.cursor = cur
-        return cur
+        if self._live is not None:
+            self._follow_snapshot()
+        held = getattr(self._local, "cursor", None)
+        if held is None or held[0] != self._generation:
+            held = (self._generation, self._con.cursor())
+            if self._generation > 0 and self._live is not None:
+                held[1].execute("USE snapshot")  # a cursor starts on the instance's own database
+            self._local.cursor = held
+        cursor: duckdb.DuckDBPyConnection = held[1]
+        return cursor
+
+    def _follow_snapshot(self) -> None:
+        now = time.monotonic()
+        if now - self._checked_at < SNAPSHOT_CHECK_S:
+            return
+        with self._write_lock:
+            if now - self._checked_at < SNAPSHOT_CHECK_S:
+                return
+            self._checked_at = now
+            assert self._live is not None
+            try:
+                _refresh_snapshot(self._live)
+                seen = _identity(snapshot_path(self._live))
+                if seen == self._seen:
+                    return
+                con = _open_snapshot(snapshot_path(self._live))
+            except (OSError, duckdb.Error) as exc:
+                log.warning("kept the snapshot of %s already open: %s", self._live, exc)
+                return
+            # The connection before is closed one check later: a query running on it ends first.
+            for old in self._retired:
+                old.close()
+            self._retired = [self._con]
+            self._con, self._seen = con, seen
+            self._generation += 1
 
     def close(self) -> None:
+        for old in self._retired:
+            old.close()
         self._con.close()
 
     def __enter__(self) -> Journal:
@@ -365,6 +427,31 @@ class Journal:
         )
         return int(row[0]) if row else 0
 
+    def dataset_bars(self, dataset: str) -> tuple[str, pd.DataFrame]:
+        """(symbol, bars) of one dataset of the bar store, in time order, ts in UTC.
+
+        Raises ValueError naming the datasets stored when there is none by that name."""
+        cur = self.cursor()
+        symbols = [
+            row[0]
+            for row in cur.execute(
+                "SELECT DISTINCT symbol FROM bars WHERE dataset = ? ORDER BY symbol", [dataset]
+            ).fetchall()
+        ]
+        if len(symbols) != 1:
+            if symbols:
+                raise ValueError(
+                    f"dataset {dataset!r} holds bars of several symbols ({', '.join(symbols)})"
+                )
+            names = [r[0] for r in cur.execute("SELECT DISTINCT dataset FROM bars").fetchall()]
+            stored = ", ".join(sorted(names)) or "none (fill it with `transmission ingest`)"
+            raise ValueError(f"no dataset {dataset!r} in the bar store; stored: {stored}")
+        bars = cur.execute(
+            "SELECT ts, open, high, low, close, volume FROM bars WHERE dataset = ? ORDER BY ts",
+            [dataset],
+        ).df()
+        return symbols[0], bars
+
     def stored_bars(self, dataset: str, symbol: str, timestamps: pd.Series) -> pd.DataFrame:
         """Stored bars of (dataset, symbol) at the given timestamps (for conflict checks)."""
         if timestamps.empty:
@@ -406,33 +493,210 @@ class Journal:
         row = first_row(self.cursor(), "SELECT status FROM runs WHERE run_id = ?", [run_id])
         return str(row[0]) if row else None
 
+    def rerun_id(self, run_id: str) -> str:
+        """The id a rerun of a completed `run_id` gets: `<id>-r2`, `-r3`... (the first not yet
+        completed, so an interrupted rerun resumes). The old run stays as it was."""
+        k = 2
+        while self.run_status(f"{run_id}-r{k}") == "completed":
+            k += 1
+        return f"{run_id}-r{k}"
+
+    def require_run(self, run_id: str | None) -> str:
+        """`run_id` when the journal has it, else its latest run; a clear error when neither."""
+        if run_id is None:
+            row = first_row(
+                self.cursor(), "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1"
+            )
+            if row is None:
+                raise ValueError(f"the journal {self.path} has no runs yet")
+            return str(row[0])
+        if self.run_status(run_id) is None:
+            row = first_row(self.cursor(), "SELECT count(*) FROM runs")
+            count = int(row[0]) if row else 0
+            raise ValueError(
+                f"unknown run {run_id!r}: the journal {self.path} has {count} run"
+                f"{'s' if count != 1 else ''} (`transmission runs` lists them)"
+            )
+        return run_id
+
+    def runs_overview(self) -> pd.DataFrame:
+        """Every run, newest first, with what it was run on and how many trades it made."""
+        return self.query(
+            "SELECT r.run_id, r.kind, r.status, r.symbol, r.dataset, r.started_at, "
+            "r.finished_at, r.bars_processed, r.bars_quarantined, "
+            "json_extract_string(r.params, '$.description') AS description, "
+            "json_extract_string(r.params, '$.source') AS bars_digest, "
+            "json_extract_string(r.params, '$.identity.version') AS version, "
+            "(SELECT count(*) FROM trades t WHERE t.run_id = r.run_id) AS trades "
+            "FROM runs r ORDER BY r.started_at DESC, r.run_id"
+        )
+
+    def record_control(self, run_id: str, action: str, rule: str | None, reason: str) -> int:
+        """Journal one control of a run in its own transaction; returns its sequence number."""
+        with self.transaction() as tx:
+            row = first_row(
+                tx, "SELECT coalesce(max(seq), 0) + 1 FROM controls WHERE run_id = ?", [run_id]
+            )
+            seq = int(row[0]) if row else 1
+            tx.execute(
+                "INSERT INTO controls VALUES (?, ?, now(), ?, ?, ?)",
+                [run_id, seq, action, rule, reason],
+            )
+        return seq
+
+    def controls_after(self, run_id: str, seq: int) -> list[tuple[int, str, str | None, str]]:
+        """(seq, action, rule, reason) of a run's controls after `seq`, in order."""
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT seq, action, rule, reason FROM controls WHERE run_id = ? AND seq > ? "
+                "ORDER BY seq",
+                [run_id, seq],
+            )
+            .fetchall()
+        )
+        return [(int(a), str(b), c, str(d)) for a, b, c, d in rows]
+
     def delete_run(self, run_id: str) -> None:
         """Remove a run and everything it journalled (bars stay: they belong to the dataset)."""
         with self.transaction() as tx:
-            for table in ("signals", "trades", "regime_changes", "risk_events", "engine_state"):
+            for table in ("signals", "trades", "regime_changes", "risk_events", "engine_state",
+                          "controls"):  # fmt: skip
                 tx.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
             tx.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
 
     # -- snapshots for other processes --------------------------------------------------------
 
     def publish_snapshot(self) -> Path:
-        """Write a consistent copy for readers in other processes, replaced atomically."""
+        """Write a consistent copy for readers in other processes, replaced atomically.
+
+        A copy that fails (a full disk) leaves nothing behind: its partial file would hold the
+        space the journal itself needs. The caller may try again later.
+        """
         if self.path == ":memory:":
             raise JournalError("an in-memory journal has no snapshot")
         target = snapshot_path(self.path)
-        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
-        with self._write_lock:
-            cur = self.cursor()
-            name = first_row(cur, "SELECT current_database()")
-            source = name[0] if name else "main"
-            cur.execute(f"ATTACH '{tmp}' AS _snapshot")
-            try:
-                cur.execute(f'COPY FROM DATABASE "{source}" TO _snapshot')
-            finally:
-                cur.execute("DETACH _snapshot")
-        os.replace(tmp, target)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}{SNAPSHOT_TMP}")
+        _remove_database_file(tmp)
+        try:
+            with self._write_lock:
+                cur = self.cursor()
+                cur.execute(f"ATTACH '{tmp}' AS _snapshot")
+                try:
+                    cur.execute(f'COPY FROM DATABASE "{_database_name(cur)}" TO _snapshot')
+                finally:
+                    cur.execute("DETACH _snapshot")
+            os.replace(tmp, target)
+        except BaseException:
+            _remove_database_file(tmp)
+            raise
         return target
+
+    def remove_stale_snapshot_files(self) -> list[Path]:
+        """Remove the temporary snapshot files of processes that died while writing one."""
+        if self.path == ":memory:":
+            return []
+        target = snapshot_path(self.path)
+        removed = []
+        for tmp in target.parent.glob(f"{target.name}.*{SNAPSHOT_TMP}*"):
+            pid = tmp.name[len(target.name) + 1 :].split(".", 1)[0]
+            if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+                continue  # a live reader or writer is making its copy right now
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+        return removed
+
+
+def _connect(path: str, read_only: bool, lock_wait_s: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + (0.0 if read_only else lock_wait_s)
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise JournalError(f"cannot open journal {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise JournalBusyError(f"journal {path} is held by another process: {exc}") from exc
+            time.sleep(0.1)
+
+
+def _open_snapshot(path: Path) -> duckdb.DuckDBPyConnection:
+    # Attached to an instance of its own: `duckdb.connect` would hand back its cached instance
+    # of the path, still reading the file the rename replaced.
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{path}' AS snapshot (READ_ONLY)")
+        con.execute("USE snapshot")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def _newest_change(live: Path) -> int:
+    wal = live.with_name(live.name + ".wal")
+    times = [live.stat().st_mtime_ns]
+    if wal.exists():
+        times.append(wal.stat().st_mtime_ns)
+    return max(times)
+
+
+def _refresh_snapshot(live: Path) -> None:
+    """Publish a snapshot of `live` when it changed since the last one and no engine holds it
+    (an engine publishes its own). Raises OSError when the folder cannot take the copy."""
+    target = snapshot_path(live)
+    if target.exists() and target.stat().st_mtime_ns >= _newest_change(live):
+        return
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{live}' AS _live (READ_ONLY)")
+    except duckdb.Error:
+        con.close()
+        if target.exists():
+            return  # an engine writes it: its snapshots are the ones to read
+        raise JournalBusyError(
+            f"journal {live} is held by a running engine and it has not published a "
+            f"snapshot ({target}) yet; read through the API or retry shortly"
+        ) from None
+    tmp = target.with_name(f"{target.name}.{os.getpid()}{SNAPSHOT_TMP}")
+    try:
+        _remove_database_file(tmp)
+        con.execute(f"ATTACH '{tmp}' AS _snapshot")
+        try:
+            con.execute("COPY FROM DATABASE _live TO _snapshot")
+        finally:
+            con.execute("DETACH _snapshot")
+        os.replace(tmp, target)
+    except BaseException:
+        _remove_database_file(tmp)
+        raise
+    finally:
+        con.close()
+
+
+def _database_name(cur: duckdb.DuckDBPyConnection) -> str:
+    name = first_row(cur, "SELECT current_database()")
+    return str(name[0]) if name else "main"
+
+
+def _remove_database_file(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def open_reader(path: str | Path, *, wait_s: float = 0.0) -> Journal:

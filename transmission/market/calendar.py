@@ -7,6 +7,7 @@ hand-written list. A day that CME trades but NYSE does not (Thanksgiving) has no
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,6 +20,20 @@ import pandas as pd
 EXCHANGE_TZ = "America/New_York"
 GLOBEX_ROLL_HOUR = 18
 ET_DTYPE = pd.DatetimeTZDtype(unit="ns", tz=EXCHANGE_TZ)
+
+
+def check_timezone(name: str) -> str:
+    """`name` when it is an IANA time zone (America/Chicago, UTC), else a clear ValueError."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r}: give an IANA name such as America/New_York, "
+            "America/Chicago or UTC"
+        ) from None
+    return name
 
 
 def to_exchange_time(ts: pd.Series | pd.DatetimeIndex) -> pd.Series:
@@ -64,24 +79,79 @@ def globex_session(day: date) -> tuple[pd.Timestamp, pd.Timestamp]:
     return start, pd.Timestamp(day).tz_localize(EXCHANGE_TZ) + roll
 
 
+def _clamped(rules: list[Any], first: pd.Timestamp, last: pd.Timestamp) -> list[Any]:
+    """Copies of holiday rules that apply only between `first` and `last`."""
+    clamped = []
+    for rule in rules:
+        rule = copy.copy(rule)
+        rule.start_date = first if rule.start_date is None else max(rule.start_date, first)
+        rule.end_date = last if rule.end_date is None else min(rule.end_date, last)
+        clamped.append(rule)
+    return clamped
+
+
 @lru_cache(maxsize=1)
-def _nyse() -> Any:
+def _bounded_nyse_class() -> type:
     # Imported on first use: the calendar library is slow to import and the CLI starts often.
     import pandas_market_calendars as mcal
+    from pandas.tseries.holiday import AbstractHolidayCalendar
+    from pandas_market_calendars.market_calendar import HolidayCalendar
 
-    return mcal.get_calendar("XNYS")
+    class BoundedNYSE(type(mcal.get_calendar("XNYS"))):  # type: ignore[misc]
+        """The library's NYSE calendar with its holiday rules evaluated only between two dates.
+
+        pandas evaluates a holiday rule over its whole life (many start in the 1880s), and the
+        library's calendar over 1885-2200: 0.3 s of a 15k-bar replay, before the first schedule.
+        Within the bounds the schedule is the library's, day for day (a test compares them).
+        """
+
+        aliases = ()  # registered under its class name, never as "XNYS"
+
+        def __init__(self, first: date, last: date, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.first, self.last = pd.Timestamp(first), pd.Timestamp(last)
+
+        def _bounded(self, calendar: Any) -> Any:
+            return AbstractHolidayCalendar(rules=_clamped(calendar.rules, self.first, self.last))
+
+        @property
+        def regular_holidays(self) -> Any:
+            rules = _clamped(super().regular_holidays.rules, self.first, self.last)
+            return HolidayCalendar(rules=rules, start_date=self.first, end_date=self.last)
+
+        def _special(self, times: list[Any]) -> list[Any]:
+            return [
+                (time, self._bounded(cal) if isinstance(cal, AbstractHolidayCalendar) else cal)
+                for time, cal in times
+            ]
+
+        @property
+        def special_opens(self) -> list[Any]:
+            return self._special(super().special_opens)
+
+        @property
+        def special_closes(self) -> list[Any]:
+            return self._special(super().special_closes)
+
+    return BoundedNYSE
 
 
-@lru_cache(maxsize=64)
-def _year_schedule(year: int) -> pd.DataFrame:
-    # A whole year at a time: the calendar's holiday rules are costly to evaluate per day.
-    schedule = _nyse().schedule(start_date=date(year, 1, 1), end_date=date(year, 12, 31))
-    return schedule[["market_open", "market_close"]]
+# Whole years at a time, computed together for all the years a lookup lacks: each calendar
+# costs ~60 ms to set up whatever its span, then a year costs a few ms.
+_YEAR_SCHEDULES: dict[int, pd.DataFrame] = {}
 
 
 def _rth_schedule(start: date, end: date) -> pd.DataFrame:
-    years = [_year_schedule(year) for year in range(start.year, end.year + 1)]
-    return pd.concat(years) if len(years) > 1 else years[0]
+    years = range(start.year, end.year + 1)
+    missing = [year for year in years if year not in _YEAR_SCHEDULES]
+    if missing:
+        first, last = date(missing[0], 1, 1), date(missing[-1], 12, 31)
+        nyse = _bounded_nyse_class()(first, last)
+        schedule = nyse.schedule(start_date=first, end_date=last)[["market_open", "market_close"]]
+        for year in missing:
+            _YEAR_SCHEDULES[year] = schedule[schedule.index.year == year]
+    frames = [_YEAR_SCHEDULES[year] for year in years]
+    return pd.concat(frames) if len(frames) > 1 else frames[0]
 
 
 def rth_windows(days: pd.Series | list[date]) -> pd.DataFrame:

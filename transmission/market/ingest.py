@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from transmission.contracts import contract_for
 from transmission.journal import Journal
+from transmission.market.calendar import EXCHANGE_TZ
 from transmission.market.loader import load_bars
 
 CONFLICT_REASON = "conflicts with a stored bar for the same timestamp"
@@ -32,12 +34,18 @@ class IngestReport:
 
 
 def ingest_file(
-    journal: Journal, path: str | Path, *, symbol: str, dataset: str | None = None
+    journal: Journal,
+    path: str | Path,
+    *,
+    symbol: str,
+    dataset: str | None = None,
+    source_tz: str = EXCHANGE_TZ,
 ) -> IngestReport:
-    """Store a file's good bars; quarantine bad ones; loading a file twice changes nothing."""
+    """Store a file's good bars; quarantine bad ones (prices off the contract's tick too);
+    loading a file twice changes nothing. Naive timestamps are taken as `source_tz`."""
     path = Path(path)
     dataset = dataset or path.name.split(".")[0]
-    result = load_bars(path)
+    result = load_bars(path, source_tz=source_tz, tick=contract_for(symbol).tick)
     bars = result.bars
     quarantined = result.quarantined
     stored = journal.stored_bars(dataset, symbol, bars["ts"])

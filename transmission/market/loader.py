@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import re
 import warnings
+import zlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,7 +32,19 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from pandas.tseries.api import guess_datetime_format
 
-from transmission.market.calendar import EXCHANGE_TZ, to_exchange_time
+from transmission.market.calendar import (
+    EXCHANGE_TZ,
+    check_timezone,
+    epoch_ns,
+    to_exchange_time,
+    trading_days_of,
+)
+from transmission.market.sanity import (
+    interval_problem,
+    maintenance_break_warning,
+    off_tick,
+    off_tick_reason,
+)
 from transmission.market.validation import (
     BAR_COLUMNS,
     EXACT_DUPLICATE,
@@ -68,36 +81,113 @@ class BarFileError(ValueError):
 
 @dataclass(frozen=True)
 class LoadResult:
-    """Accepted bars (a bar frame plus a 1-based `line` column), quarantined rows and counts."""
+    """Accepted bars (a bar frame plus a 1-based `line` column), quarantined rows and counts.
+
+    `warnings` are doubts about the whole file that do not reject it (a time zone that puts bars
+    in the daily maintenance break).
+    """
 
     bars: pd.DataFrame
     quarantined: pd.DataFrame
     duplicates_skipped: int
     source: str
     rows_read: int
+    warnings: tuple[str, ...] = ()
 
 
-def load_bars(path: str | Path, *, source_tz: str = "America/New_York") -> LoadResult:
+def load_bars(
+    path: str | Path, *, source_tz: str = EXCHANGE_TZ, tick: float | None = None
+) -> LoadResult:
     """Read a CSV (.csv, .txt, .csv.gz, .txt.gz) or Parquet (.parquet, .pq) file of 1-minute bars.
 
-    Naive timestamps are taken as `source_tz`; bars come out in US/Eastern. A bad row never
-    raises: it goes to `quarantined` with its line and reason. Raises `BarFileError` when the
-    file is missing, of an unknown kind, headerless, or lacks a timestamp or OHLCV column.
+    Naive timestamps are taken as `source_tz`; bars come out in US/Eastern. With `tick`, a bar
+    with a price off that tick is quarantined. A bad row never raises: it goes to `quarantined`
+    with its line and reason. Raises `BarFileError` when the file is missing, empty, corrupt, of
+    an unknown kind, headerless, lacks a timestamp or OHLCV column, or is not 1-minute bars.
     """
     file = Path(path)
     source = str(path)
     name = file.name.lower()
+    check_timezone(source_tz)
     if not file.is_file():
         raise BarFileError(f"bar file not found: {source}")
     if name.endswith(PARQUET_SUFFIXES):
-        return _load_parquet(file, source, source_tz)
-    if name.endswith(CSV_SUFFIXES):
+        result = _load_parquet(file, source, source_tz, tick)
+    elif name.endswith(CSV_SUFFIXES):
         data = file.read_bytes()
         if name.endswith(".gz"):
-            data = gzip.decompress(data)
-        return _load_text(_as_utf8(data), source, source_tz)
-    kinds = ", ".join((*CSV_SUFFIXES, *PARQUET_SUFFIXES))
-    raise BarFileError(f"{source}: unsupported file type (expected one of {kinds})")
+            data = _gunzip(data, source)
+        result = _load_text(_as_utf8(data), source, source_tz, tick)
+    else:
+        kinds = ", ".join((*CSV_SUFFIXES, *PARQUET_SUFFIXES))
+        raise BarFileError(f"{source}: unsupported file type (expected one of {kinds})")
+    # Every row with a timestamp counts: bars quarantined for their prices still show the spacing.
+    stamped = pd.concat([result.bars["ts"], result.quarantined["ts"].dropna()])
+    problem = interval_problem(epoch_ns(stamped))
+    if problem is not None:
+        raise BarFileError(f"{source}: {problem}")
+    warning = maintenance_break_warning(result.bars["ts"])
+    if warning is not None:
+        result = replace(result, warnings=(*result.warnings, f"{source}: {warning}"))
+    return result
+
+
+def require_bars(result: LoadResult) -> LoadResult:
+    """`result` when it has at least one good bar; else a `BarFileError` giving the reasons."""
+    if len(result.bars):
+        return result
+    reasons = Counter(str(reason) for reason in result.quarantined["reason"])
+    if not reasons:
+        raise BarFileError(f"{result.source}: no bars (the file has a header and no data rows)")
+    first = result.quarantined.iloc[0]
+    counted = "; ".join(f"{reason}: {n}" for reason, n in reasons.most_common(5))
+    raise BarFileError(
+        f"{result.source}: no good bars: all {len(result.quarantined)} rows read were "
+        f"quarantined ({counted}); first: line {int(first['line'])}: {first['reason']}"
+    )
+
+
+def _gunzip(data: bytes, source: str) -> bytes:
+    """A gzip file's text; a corrupt or truncated one is an error naming the file and line."""
+    inflater = zlib.decompressobj(wbits=31)
+    text = b""
+    try:
+        text = inflater.decompress(data)
+        if inflater.eof:
+            return text
+        problem = "the compressed data ends early (a truncated copy?)"
+    except zlib.error as error:
+        problem = str(error)
+    lines = text.count(b"\n")
+    where = f" after line {lines}" if lines else ""
+    raise BarFileError(f"{source}: not a readable gzip file{where}: {problem}")
+
+
+def load_frame(
+    frame: pd.DataFrame, *, source: str = "DataFrame", source_tz: str = "America/New_York"
+) -> LoadResult:
+    """A DataFrame of 1-minute bars, read as a Parquet file would be: the same column names, the
+    same validation and quarantine (`line` is the 1-based row). A DatetimeIndex serves as the
+    timestamp column when no column is one."""
+    if not isinstance(frame, pd.DataFrame):
+        raise BarFileError(f"{source}: expected a pandas DataFrame, got {type(frame).__name__}")
+    if isinstance(frame.index, pd.DatetimeIndex):
+        names = {_normalise(str(c)) for c in frame.columns}
+        if not names & {*_TIMESTAMP_NAMES, "date", "time"}:
+            frame = frame.rename_axis("timestamp").reset_index()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    columns = _resolve_columns([str(name) for name in table.column_names], source)
+    keys = [f"ts{i}" for i in range(len(columns.timestamp))] + list(VALUE_COLUMNS)
+    indices = [*columns.timestamp, *columns.values]
+    arrays = {key: table.column(i) for key, i in zip(keys, indices, strict=True)}
+    parsed = _parse(arrays, source_tz)
+
+    def raw(rows: list[int]) -> list[str]:
+        return [repr(table.slice(row, 1).to_pylist()[0]) for row in rows]
+
+    empty = quarantine_frame(source, [], pd.Series([], dtype="datetime64[ns, UTC]"), [], [])
+    lines = np.arange(1, table.num_rows + 1)
+    return _finish(parsed, lines, raw, empty, source, rows_read=table.num_rows)
 
 
 # --- columns -------------------------------------------------------------------------------------
@@ -161,7 +251,9 @@ def _as_utf8(data: bytes) -> bytes:
     return data
 
 
-def _load_text(data: bytes, source: str, source_tz: str) -> LoadResult:
+def _load_text(data: bytes, source: str, source_tz: str, tick: float | None) -> LoadResult:
+    if not data.strip():
+        raise BarFileError(f"{source}: empty file (no header, no bars)")
     if b"\n" not in data and b"\r" in data:
         data = data.replace(b"\r", b"\n")
     buf = np.frombuffer(data, dtype=np.uint8)
@@ -182,7 +274,9 @@ def _load_text(data: bytes, source: str, source_tz: str) -> LoadResult:
     header_index = int(non_blank[0])
     header_text = text(header_index)
     delimiter = max(_DELIMITERS, key=header_text.count)
-    header = next(csv.reader([header_text], delimiter=delimiter))
+    header = _csv_fields(header_text, delimiter)
+    if isinstance(header, str):
+        raise BarFileError(f"{source}: line {header_index + 1} (the header): {header}")
     if re.match(r"""^\s*["']?[-+.\d]""", header[0]):
         raise BarFileError(
             f"{source}: the first line looks like data, not a header ({header_text[:80]!r}); "
@@ -204,9 +298,12 @@ def _load_text(data: bytes, source: str, source_tz: str) -> LoadResult:
         if not line_text.strip():
             blank[index] = True
         else:
-            found = len(next(csv.reader([line_text], delimiter=delimiter)))
+            found = _csv_fields(line_text, delimiter)
             malformed.setdefault(
-                int(index), f"{MALFORMED}: expected {n_fields} fields, found {found}"
+                int(index),
+                f"{MALFORMED}: {found}"
+                if isinstance(found, str)
+                else f"{MALFORMED}: expected {n_fields} fields, found {len(found)}",
             )
 
     data_lines = np.arange(header_index + 1, len(starts))
@@ -231,7 +328,16 @@ def _load_text(data: bytes, source: str, source_tz: str) -> LoadResult:
         bad_quarantine,
         source,
         rows_read=len(data_lines),
+        tick=tick,
     )
+
+
+def _csv_fields(line: str, delimiter: str) -> list[str] | str:
+    """A line's fields as csv splits them, or why csv cannot (a field over its size limit)."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter))
+    except csv.Error as error:  # field larger than field limit (131072)
+        return str(error)
 
 
 def _count(
@@ -309,7 +415,9 @@ def _read_strings(
         pass
     # Rare layouts pyarrow rejects (quoted delimiters it counts differently): parse in Python.
     text = bytes(body).decode("utf-8", errors="replace")
-    rows = list(csv.reader(text.split("\n"), delimiter=delimiter))
+    # A line csv cannot split (a field over its size limit) gives no fields: a missing timestamp.
+    split = (_csv_fields(line, delimiter) for line in text.split("\n"))
+    rows = [fields if isinstance(fields, list) else [] for fields in split]
     na = set(_NA_TOKENS)
     return {
         key: pa.chunked_array([pa.array([_field(row, i, na) for row in rows], pa.string())])
@@ -325,7 +433,7 @@ def _field(row: list[str], index: int, na: set[str]) -> str | None:
 # --- Parquet -------------------------------------------------------------------------------------
 
 
-def _load_parquet(file: Path, source: str, source_tz: str) -> LoadResult:
+def _load_parquet(file: Path, source: str, source_tz: str, tick: float | None) -> LoadResult:
     try:
         table = pq.read_table(file)
     except (pa.ArrowInvalid, OSError) as error:
@@ -341,7 +449,7 @@ def _load_parquet(file: Path, source: str, source_tz: str) -> LoadResult:
         return [repr(table.slice(row, 1).to_pylist()[0]) for row in rows]
 
     empty = quarantine_frame(source, [], pd.Series([], dtype="datetime64[ns, UTC]"), [], [])
-    return _finish(parsed, line_numbers, raw, empty, source, rows_read=table.num_rows)
+    return _finish(parsed, line_numbers, raw, empty, source, rows_read=table.num_rows, tick=tick)
 
 
 # --- parsing -------------------------------------------------------------------------------------
@@ -409,6 +517,12 @@ def _timestamps(
             problem[row] = (
                 f"{MALFORMED}: timestamp {_ts_text(column, row)!r} does not exist in {source_tz}"
             )
+    ts, out_of_range = _as_ns(ts)
+    for row in np.flatnonzero(out_of_range & pd.isna(problem)):
+        problem[row] = (
+            f"{MALFORMED}: timestamp {_ts_text(column, row)!r} is out of range "
+            f"({pd.Timestamp.min.year} to {pd.Timestamp.max.year})"
+        )
     missing = pc.is_null(column).to_numpy(zero_copy_only=False).astype(bool)
     unparsed = ts.isna().to_numpy() & pd.isna(problem)
     for row in np.flatnonzero(unparsed):
@@ -417,6 +531,25 @@ def _timestamps(
         else:
             problem[row] = f"{MALFORMED}: unparseable timestamp {_ts_text(column, row)!r}"
     return ts, problem
+
+
+_UNIT_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
+def _as_ns(ts: pd.Series) -> tuple[pd.Series, npt.NDArray[np.bool_]]:
+    """Timestamps at ns resolution (the bar frame's) and a mask of those ns cannot hold.
+
+    pandas parses text at a coarser unit that reaches far beyond the years 1677 to 2262.
+    """
+    unit = ts.dt.unit
+    if unit == "ns":
+        return ts, np.zeros(len(ts), dtype=bool)
+    ticks = ts.array.asi8
+    bound = np.iinfo(np.int64).max // _UNIT_NS[unit] - 1
+    out_of_range = ts.notna().to_numpy() & (np.abs(ticks) > bound)
+    if out_of_range.any():
+        ts = ts.mask(out_of_range)
+    return ts.dt.as_unit("ns"), out_of_range
 
 
 def _ts_text(column: pa.ChunkedArray, row: Any) -> str:
@@ -518,12 +651,17 @@ def _finish(
     source: str,
     *,
     rows_read: int,
+    tick: float | None = None,
 ) -> LoadResult:
     """Validate parsed rows in file order and split them into bars, quarantine and duplicates."""
     frame = parsed.frame
     reasons = bar_reasons(frame)
     is_malformed = ~pd.isna(parsed.malformed)
     reasons[is_malformed] = parsed.malformed[is_malformed]
+    if tick is not None:
+        undecided = pd.isna(reasons)
+        wrong_tick = undecided & off_tick(frame[["open", "high", "low", "close"]].to_numpy(), tick)
+        reasons[wrong_tick] = off_tick_reason(tick)
     good = pd.isna(reasons)
     duplicate = reasons == EXACT_DUPLICATE
     bad = np.flatnonzero(~good & ~duplicate)
@@ -549,3 +687,29 @@ def _finish(
         source=source,
         rows_read=rows_read,
     )
+
+
+def select_trading_days(bars: pd.DataFrame, start: date | None, end: date | None) -> pd.DataFrame:
+    """The bars of the Globex trading days from `start` to `end` (both inclusive; None: open).
+
+    A bar at 18:00 ET or later belongs to the next trading day (DESIGN.md section 2), so
+    `start=2023-11-21` begins with the evening session of Nov 20. No bar in the range is an error
+    that says which days the bars cover.
+    """
+    if start is None and end is None:
+        return bars
+    if start is not None and end is not None and start > end:
+        raise ValueError(f"start {start} is after end {end}")
+    days = trading_days_of(bars["ts"]).dt.date
+    keep = np.ones(len(bars), dtype=bool)
+    if start is not None:
+        keep &= (days >= start).to_numpy()
+    if end is not None:
+        keep &= (days <= end).to_numpy()
+    if not keep.any():
+        covered = f"{days.iloc[0]} to {days.iloc[-1]}" if len(bars) else "no days"
+        raise ValueError(
+            f"no bars in the trading days {start or '...'} to {end or '...'}: "
+            f"the bars cover {covered}"
+        )
+    return bars.loc[keep].reset_index(drop=True)

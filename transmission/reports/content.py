@@ -184,11 +184,49 @@ def resolve_day(journal: Journal, ctx: RunContext, day: date | None) -> date:
 
 
 def resolve_week(journal: Journal, ctx: RunContext, day: date | None) -> date:
-    """The Monday of the week a weekly report covers (None: the run's last); it must have data."""
-    monday = week_start(day if day is not None else last_trading_day(journal, ctx))
+    """The Monday of the week a weekly report covers; it must have data.
+
+    None: the run's last complete week (its data reaches the week's last session), else, when
+    the run has no complete week, its last week, which the report then calls partial."""
+    if day is None:
+        days = trading_days(journal, ctx)
+        if not days:
+            raise ReportInputError(f"run {ctx.run_id} in {ctx.db} has processed no bars yet")
+        monday = week_start(days[-1])
+        sessions, earlier = week_sessions(monday), monday - timedelta(days=7)
+        earlier_sessions = week_sessions(earlier)
+        complete_before = bool(earlier_sessions) and days[0] <= earlier_sessions[0]
+        if sessions and days[-1] < sessions[-1] and complete_before:
+            monday = earlier  # the last week is still running: report the one before it
+        return monday
+    monday = week_start(day)
     if not has_data(journal, ctx, monday, monday + timedelta(days=WEEKDAYS - 1)):
         raise no_data_error(journal, ctx, f"the week of {monday.isoformat()}")
     return monday
+
+
+def week_sessions(monday: date) -> list[date]:
+    """The exchange's trading days of the week starting `monday` (holidays left out)."""
+    from transmission.market.calendar import rth_windows
+
+    days = [monday + timedelta(days=offset) for offset in range(WEEKDAYS)]
+    opens = rth_windows(days)["rth_open"]
+    return [day for day, opened in zip(days, opens, strict=True) if pd.notna(opened)]
+
+
+def week_coverage(sessions: list[date], with_data: list[date]) -> str:
+    """'' when the data covers every session of the week; else a sentence saying what it lacks."""
+    covered = [day for day in sessions if day in set(with_data)]
+    if not covered:
+        return "Empty week: the run has no data for any of its sessions."
+    if covered == sessions or (covered[0] == sessions[0] and covered[-1] == sessions[-1]):
+        return ""
+    parts = []
+    if covered[0] > sessions[0]:
+        parts.append(f"the data starts {covered[0]:%a %d %b}")
+    if covered[-1] < sessions[-1]:
+        parts.append(f"the data ends {covered[-1]:%a %d %b}")
+    return f"Partial week: {' and '.join(parts)}."
 
 
 # -- the daily report --------------------------------------------------------------------------
@@ -272,6 +310,7 @@ class WeeklyContent:
     by_strategy: dict[str, Any]
     by_regime: dict[str, Any]
     risk_events: pd.DataFrame
+    coverage: str = ""  # '' for a complete week, else what the data lacks (partial, empty)
 
     @property
     def result_r(self) -> pd.Series:
@@ -304,16 +343,19 @@ def load_weekly(
         trades = services.trades.export(week_filter)
         regimes = regime_changes_frame(journal, ctx.run_id, since=start, until=end)
         risk_events = risk_events_frame(journal, ctx.run_id, since=start, until=end)
+        with_data = trading_days(journal, ctx)
+        sessions = week_sessions(monday)
         return WeeklyContent(
             context=ctx,
             week=monday,
             window=window,
             trades=trades,
-            daily=_daily_summary(monday, trades, bars, regimes, risk_events),
+            daily=_daily_summary(monday, trades, bars, regimes, risk_events, sessions, with_data),
             week_metrics=services.performance(week_filter, window=window),
             by_strategy=services.performance(week_filter, window=window, by="strategy"),
             by_regime=services.performance(week_filter, window=window, by="regime"),
             risk_events=risk_events,
+            coverage=week_coverage(sessions, with_data),
         )
 
 
@@ -323,8 +365,11 @@ def _daily_summary(
     bars: pd.DataFrame,
     regimes: pd.DataFrame,
     risk_events: pd.DataFrame,
+    sessions: list[date],
+    with_data: list[date],
 ) -> pd.DataFrame:
-    """One row per weekday: whether it traded, its trades, wins, losses, R and events."""
+    """One row per weekday: its trades, wins, losses, R and events, and a note for a day without
+    bars (a holiday, or a day before the run's data starts or after it ends)."""
     trade_days = pd.to_datetime(trades["trading_day"]).dt.date
     rows = []
     for offset in range(WEEKDAYS):
@@ -344,9 +389,22 @@ def _daily_summary(
                 "result_r": figures.total_r,
                 "regime_changes": len(changes),
                 "tripwire_trips": int((trips["event"] == "trip").sum()),
+                "note": _day_note(day, int(in_session.sum()), sessions, with_data),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _day_note(day: date, bars: int, sessions: list[date], with_data: list[date]) -> str:
+    if bars or day in set(with_data):
+        return ""
+    if day not in sessions:
+        return "no session (exchange closed)"
+    if not with_data or day > with_data[-1]:
+        return "after the data ends"
+    if day < with_data[0]:
+        return "before the data starts"
+    return "no bars"
 
 
 def _exchange_time(ns: int | None) -> pd.Timestamp | None:

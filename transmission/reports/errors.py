@@ -33,3 +33,14 @@ class KernelStartFailed(ReportFailed):
     """The kernel did not start (or died before the first cell): worth retrying."""
 
     exit_code = EXIT_KERNEL_START
+
+
+class PdfFailed(ReportFailed):
+    """Chromium did not print the report's HTML to PDF (the HTML is kept)."""
+
+
+class DeliveryFailed(ReportFailed):
+    """The SMTP server refused or could not be reached (the HTML and PDF are kept): worth
+    retrying, as a kernel start is."""
+
+    exit_code = EXIT_KERNEL_START

@@ -112,6 +112,9 @@ def trade_pnl_figure(content: DailyContent) -> Figure:
     return fig
 
 
+MIN_BAR_SLOTS = 5
+
+
 def _pnl_bars(ax: Axes, values: np.ndarray, labels: list[str], empty: str) -> None:
     if values.size == 0:
         _empty(ax, empty)
@@ -123,6 +126,8 @@ def _pnl_bars(ax: Axes, values: np.ndarray, labels: list[str], empty: str) -> No
     cumulative = equity_curve_r(values)
     ax.plot(x, cumulative, color="#17406d", marker="o", linewidth=1.8, label="cumulative R")
     ax.axhline(0, color=INK, linewidth=0.8)
+    # Room for at least five bars: one trade draws one bar, not a block across the whole figure.
+    ax.set_xlim(-0.5, max(values.size, MIN_BAR_SLOTS) - 0.5)
     ax.set_xticks(x, labels)
     for xi, v in zip(x, values, strict=True):
         if v == 0:  # a day without trades needs no label

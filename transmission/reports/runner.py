@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,7 +44,8 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["daily", "weekly"]
 KINDS: tuple[Kind, ...] = ("daily", "weekly")
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "reports"
+# Shipped inside the package, so a wheel install (not only a checkout) can run its reports.
+NOTEBOOK_DIR = Path(__file__).resolve().parent / "notebooks"
 DEFAULT_KERNEL = "python3"
 DEFAULT_CELL_TIMEOUT_S = 120
 DEFAULT_START_TIMEOUT_S = 60
@@ -130,7 +132,7 @@ def prepare(
 
 
 def template_for(kind: str, template: str | Path | None = None) -> Path:
-    """The notebook a report runs: the given one, or notebooks/reports/<kind>_report.ipynb."""
+    """The notebook a report runs: the given one, or NOTEBOOK_DIR/<kind>_report.ipynb."""
     path = Path(template) if template is not None else NOTEBOOK_DIR / f"{kind}_report.ipynb"
     if not path.is_file():
         raise ReportInputError(f"report notebook not found: {path}")
@@ -210,7 +212,12 @@ def _started_kernel(job: ReportJob, kernel: str, cwd: Path) -> Iterator[AsyncKer
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    manager = AsyncKernelManager(kernel_name=kernel)
+    # Unix sockets, not TCP: the kernel is local, nothing else may connect, and ipykernel warns
+    # ("running over TCP without encryption") on every TCP start.
+    sockets = tempfile.TemporaryDirectory(prefix="tm-kernel-")
+    manager = AsyncKernelManager(
+        kernel_name=kernel, transport="ipc", ip=str(Path(sockets.name) / "k")
+    )
     # What nbclient passes when it starts an IPython kernel: history in memory, not in ~/.ipython.
     extra = ["--HistoryManager.hist_file=:memory:"] if manager.ipykernel else []
     try:
@@ -218,6 +225,7 @@ def _started_kernel(job: ReportJob, kernel: str, cwd: Path) -> Iterator[AsyncKer
     except Exception as exc:
         with contextlib.suppress(Exception):  # the start's own error is the one to report
             run_sync(manager.cleanup_resources)()
+        sockets.cleanup()
         raise KernelStartFailed(
             f"{job.kind} report {job.name}: kernel {kernel!r} did not start: "
             f"{type(exc).__name__}: {exc}"
@@ -229,6 +237,7 @@ def _started_kernel(job: ReportJob, kernel: str, cwd: Path) -> Iterator[AsyncKer
             run_sync(manager.shutdown_kernel)()
         else:  # it died: nothing to stop, but its connection file and sockets remain
             run_sync(manager.cleanup_resources)()
+        sockets.cleanup()
 
 
 def _execute(
@@ -321,6 +330,17 @@ def _skip_slow_optional_imports() -> None:
             del sys.modules["rfc3987_syntax"]
 
 
+# JupyterLab's HTML template without the scripts it loads from a CDN (require.js, MathJax,
+# Mermaid, the widget manager): a report must read offline and inline in a mail client. The
+# report's figures are inline images and its tables plain HTML; none needs a script.
+SELF_CONTAINED_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
 def _html_exporter() -> Any:
     """An HTML exporter with its templates, theme and HTML parser loaded.
 
@@ -329,10 +349,16 @@ def _html_exporter() -> Any:
     leaves only the report's own conversion for after them.
     """
     import nbformat
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        extra_loaders=[DictLoader({"report.html.j2": SELF_CONTAINED_TEMPLATE})],
+        template_file="report.html.j2",
     )
     exporter.from_notebook_node(nbformat.v4.new_notebook())
     return exporter

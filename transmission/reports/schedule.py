@@ -72,7 +72,8 @@ def load_report_settings(**overrides: Any) -> ReportSettings:
         return ReportSettings(**values)
     except ValidationError as exc:
         problems = "; ".join(
-            f"TRANSMISSION_REPORT_{str(err['loc'][0]).upper()}: {err['msg']}"
+            f"TRANSMISSION_REPORT_{str(err['loc'][0]).upper()}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
             for err in exc.errors()
         )
         raise ReportInputError(f"bad report settings: {problems}") from None

@@ -239,7 +239,10 @@ def weekly_header(content: WeeklyContent) -> str:
     ]
     end = content.last_day
     title = f"{content.context.symbol} weekly report · {content.week:%d %b} to {end:%d %b %Y}"
-    return banner(title, _source_line(content.context), kpis)
+    subtitle = _source_line(content.context)
+    if content.coverage:
+        subtitle = f"{content.coverage} {subtitle}"
+    return banner(title, subtitle, kpis)
 
 
 def _day_kpi(row: pd.Series | None) -> str:
@@ -430,7 +433,6 @@ def daily_pnl_table(content: WeeklyContent) -> str:
     frame = content.daily.copy()
     frame["day"] = [f"{d:%a %d %b}" for d in frame["trading_day"]]
     frame["cumulative_r"] = equity_curve_r(frame["result_r"].astype("float64"))
-    frame["session"] = ["" if bars else "no session" for bars in frame["bars"]]
     frame["_key"] = [d.isoformat() for d in frame["trading_day"]]
     columns = (
         Column("Day", "day"),
@@ -441,7 +443,7 @@ def daily_pnl_table(content: WeeklyContent) -> str:
         Column("Cumulative R", "cumulative_r", fmt_r, numeric=True, signed=True),
         Column("Regime changes", "regime_changes", fmt_int, numeric=True),
         Column("Tripwire trips", "tripwire_trips", fmt_int, numeric=True),
-        Column("Note", "session", lambda v: v or ""),
+        Column("Note", "note", lambda v: v or ""),
     )
     return html_table(_records(frame), columns, "daily-pnl", "No trading days.")
 

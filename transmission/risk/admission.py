@@ -29,15 +29,26 @@ class Admission:
     contracts: int
 
 
-def admit(decision: Decision, size: Size, *, busy: bool, shadow_allowed: bool) -> Admission:
+def admit(
+    decision: Decision,
+    size: Size,
+    *,
+    busy: bool,
+    shadow_allowed: bool,
+    invalid: str | None = None,
+) -> Admission:
     """Admit one entry signal.
 
+    - `invalid`: why the signal is not a tradable bracket (`risk.signal_check`); vetoes first,
+      before the broker and the tripwires are asked;
     - `decision`: the risk manager's `can_trade(now, strategy)` for the signal's strategy;
     - `size`: its sizing (`RiskManager.size`); zero contracts vetoes with `size.reason`;
     - `busy`: the real broker already holds a working order or a position (vetoes first);
     - `shadow_allowed`: when the signal is tripped, whether it may trade in shadow instead
       (shadow trades on, the shadow broker idle, only per-strategy performance rules hold).
     """
+    if invalid:
+        return Admission("vetoed", invalid, 0)
     if busy:
         return Admission("vetoed", BUSY, 0)
     if decision.tripped:

@@ -46,6 +46,7 @@ class RiskConfig:
     rules: tuple[str, ...] = field(default=DEFAULT_RULES)
     # Per rule: its `[risk.rules.<name>]` values, as (name, ((key, value), ...)) pairs.
     rule_params: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    profile: str = "live"  # transmission.risk.profiles: live, research or off
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> RiskConfig:

@@ -15,6 +15,7 @@ import numpy as np
 
 from transmission.contracts import ContractSpec
 from transmission.risk.config import RiskConfig
+from transmission.risk.profiles import SCHEDULED_RESETS, WEEKLY_RESET_REASON, rules_for
 from transmission.risk.rules import (
     CLEAR,
     ClockForesight,
@@ -65,7 +66,11 @@ class RiskChange:
 class RiskManager:
     def __init__(self, config: RiskConfig | None = None, strategies: tuple[str, ...] = ()) -> None:
         self.config = config or RiskConfig()
-        self.rules: list[Rule] = build(self.config.rules, self.config)
+        self.rules: list[Rule] = build(
+            rules_for(self.config.profile, self.config.rules), self.config
+        )
+        # Rules reset by the profile's schedule, not yet reported (their reset's reason).
+        self._scheduled: dict[str, str] = {}
         self.state = RiskState()
         self.strategies = strategies
         self._tripped: dict[tuple[str, str | None], Decision] = {}
@@ -167,7 +172,8 @@ class RiskManager:
                 out.append(RiskChange(key[0], "trip", decision.reason, decision.until, key[1]))
         for key, decision in self._tripped.items():
             if key not in current:
-                out.append(RiskChange(key[0], "reset", decision.reason, None, key[1]))
+                reason = self._scheduled.pop(key[0], decision.reason)
+                out.append(RiskChange(key[0], "reset", reason, None, key[1]))
         self._tripped = current
         return out
 
@@ -265,9 +271,18 @@ class RiskManager:
             state.losing_streak_today = 0
             state.trades_today = 0
         if week != state.week:
+            if self.config.profile == "research" and state.week:
+                self._scheduled_resets()
             state.week = week
             state.weekly_realized_r = 0.0
             state.consecutive_red_days = 0
+
+    def _scheduled_resets(self) -> None:
+        """The research profile's weekly review: reset the manual-reset tripwires holding."""
+        for name in SCHEDULED_RESETS:
+            if (name, None) in self._tripped:
+                self.reset(name)
+                self._scheduled[name] = WEEKLY_RESET_REASON
 
     def mark(self, open_r: float) -> None:
         """Mark the open position to market, in R."""
@@ -309,6 +324,11 @@ class RiskManager:
     def resume(self) -> None:
         self.state.halted = False
         self.state.halt_reason = ""
+
+    @property
+    def manual_resets(self) -> tuple[str, ...]:
+        """Names of the rules a person may reset."""
+        return tuple(r.name for r in self.rules if isinstance(r, ManualReset))
 
     def reset(self, rule: str) -> None:
         """Manual reset of a rule that lasts until one (red days, drawdown, manual halt): the

@@ -1,10 +1,14 @@
-"""Every control of a running engine: the manual halt (kill switch), resume, a rule's reset.
+"""Every control of a running engine: the manual halt (kill switch), resume, the reset of a
+manual-reset tripwire, flatten at market.
 
-The API's POST routes and the widgets' buttons call these, never the engine itself.
+The API's POST routes, the widgets' buttons and `transmission control` call these, never the
+engine itself. Each control is journalled with its reason in its own transaction before it
+returns, and applies to the state the engine runs with (a restart's restored state included).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from transmission.engine.status import EngineStatus
@@ -15,6 +19,15 @@ if TYPE_CHECKING:
 
 class NoEngine(LookupError):
     """A control was asked of a facade that has no running engine (a journal is only read)."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A control journalled and applied: its number in the journal, and the status after it."""
+
+    action: str
+    seq: int
+    status: EngineStatus
 
 
 class Control:
@@ -28,21 +41,25 @@ class Control:
             raise NoEngine(f"no engine runs here (a journal is only read): nothing to {action}")
         return self.engine
 
+    def apply(self, action: str, reason: str, rule: str | None = None) -> Applied:
+        """Journal `action` (halt, resume, reset with `rule`, flatten), then apply it."""
+        engine = self._require(action)
+        seq = engine.control(action, reason, rule)
+        return Applied(action, seq, engine.status())
+
     def halt(self, reason: str = "manual halt") -> EngineStatus:
         """Kill switch: the engine opens no new trade until resumed (open trades keep their
         brackets)."""
-        engine = self._require("halt")
-        engine.halt(reason)
-        return engine.status()
+        return self.apply("halt", reason).status
 
-    def resume(self) -> EngineStatus:
+    def resume(self, reason: str = "resumed") -> EngineStatus:
         """Lift a manual halt (other tripwires still apply)."""
-        engine = self._require("resume")
-        engine.resume()
-        return engine.status()
+        return self.apply("resume", reason).status
 
-    def reset_rule(self, rule: str) -> EngineStatus:
-        """Reset one manual-reset tripwire (for example the drawdown rule)."""
-        engine = self._require("reset")
-        engine.run.orchestrator.reset_rule(rule)
-        return engine.status()
+    def reset_rule(self, rule: str, reason: str = "manual reset") -> EngineStatus:
+        """Reset one manual-reset tripwire (red_days, drawdown, manual_halt)."""
+        return self.apply("reset", reason, rule).status
+
+    def flatten(self, reason: str = "flatten at market") -> EngineStatus:
+        """Close the open position at market and cancel any working order."""
+        return self.apply("flatten", reason).status

@@ -158,6 +158,7 @@ class EngineStates:
         engine_ok = engine is None or (
             error is None and (engine.running or engine.finished.is_set())
         )
+        stale_since = engine.stale_since if engine is not None else None
         return Health(
             ready=database and engine_ok,
             database=database,
@@ -166,6 +167,8 @@ class EngineStates:
             engine_running=engine is not None and engine.running,
             engine_finished=engine is not None and engine.finished.is_set(),
             engine_error=f"{type(error).__name__}: {error}" if error is not None else None,
+            stale_since=stale_since,
+            feed_note=engine.feed_note if engine is not None else None,
         )
 
 
@@ -180,6 +183,13 @@ class Health:
     engine_running: bool
     engine_finished: bool
     engine_error: str | None
+    stale_since: pd.Timestamp | None = None  # while `stale_feed` holds: the last bar before
+    feed_note: str | None = None  # what the feed last noticed (a file rotated or truncated)
+
+    @property
+    def ok(self) -> bool:
+        """Ready, and the feed is not stale."""
+        return self.ready and self.stale_since is None
 
 
 def _live_state(engine: LiveEngine) -> EngineState:

@@ -98,6 +98,12 @@ class HealthResponse(BaseModel):
     run_id: str | None
     last_bar_time: datetime | None
     websocket_clients: int
+    stale_since: datetime | None = Field(
+        None, description="while `stale_feed` holds: the last bar before the feed went silent"
+    )
+    feed_note: str | None = Field(
+        None, description="what the feed last noticed (a followed file rotated or truncated)"
+    )
 
 
 class HaltRequest(BaseModel):
@@ -107,11 +113,25 @@ class HaltRequest(BaseModel):
     )
 
 
-class ControlResponse(BaseModel):
-    """The result of a halt or a resume, with the status that follows."""
+class ControlRequest(BaseModel):
+    """The reason a control is sent (journalled with it)."""
 
-    action: Literal["halt", "resume"]
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field("via the API", min_length=1, max_length=200, examples=["desk call"])
+
+
+class ResetRequest(ControlRequest):
+    rule: Literal["red_days", "drawdown", "manual_halt"] = Field(
+        description="the manual-reset tripwire to clear"
+    )
+
+
+class ControlResponse(BaseModel):
+    """The result of a control (journalled before this answer), with the status that follows."""
+
+    action: Literal["halt", "resume", "reset", "flatten"]
     status: SystemStatusResponse
+    control_seq: int | None = Field(None, description="the control's number in the journal")
 
 
 class ApiInfo(BaseModel):

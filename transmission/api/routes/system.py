@@ -1,4 +1,5 @@
-"""API info, engine status, risk, health, and the manual halt (kill switch) and resume."""
+"""API info, engine status, risk, health, and the controls: halt (kill switch), resume, reset
+of a manual-reset tripwire, flatten at market (each through `services.control`)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from transmission.api.errors import Conflict, NotFound
 from transmission.api.models.history import RunQuery
 from transmission.api.models.system import (
     ApiInfo,
+    ControlRequest,
     ControlResponse,
     HaltRequest,
     HealthResponse,
+    ResetRequest,
     RiskStatusResponse,
     SystemStatusResponse,
     TripwireStatus,
@@ -76,23 +79,55 @@ def health(state: StateDep) -> HealthResponse:
 )
 def halt(services: ServicesDep, request: HaltRequest | None = None) -> ControlResponse:
     """Kill switch: the engine opens no new trade until resumed (open trades keep their
-    brackets)."""
-    with _engine_required():
-        status = services.control.halt((request or HaltRequest()).reason)
-    return ControlResponse(action="halt", status=status_response(status, "engine"))
+    brackets). Journalled before it is answered; it holds through a restart."""
+    return _control(services, "halt", (request or HaltRequest()).reason)
 
 
 @router.post(
     "/resume",
     response_model=ControlResponse,
     dependencies=[Authorized, RateLimited],
-    responses=error_responses(409, 429),
+    responses=error_responses(400, 409, 422, 429),
 )
-def resume(services: ServicesDep) -> ControlResponse:
+def resume(services: ServicesDep, request: ControlRequest | None = None) -> ControlResponse:
     """Lift a manual halt (other tripwires still apply)."""
-    with _engine_required():
-        status = services.control.resume()
-    return ControlResponse(action="resume", status=status_response(status, "engine"))
+    return _control(services, "resume", (request or ControlRequest()).reason)
+
+
+@router.post(
+    "/reset",
+    response_model=ControlResponse,
+    dependencies=[Authorized, RateLimited],
+    responses=error_responses(400, 409, 422, 429),
+)
+def reset(services: ServicesDep, request: ResetRequest) -> ControlResponse:
+    """Clear a manual-reset tripwire (red_days, drawdown, manual_halt)."""
+    return _control(services, "reset", request.reason, request.rule)
+
+
+@router.post(
+    "/flatten",
+    response_model=ControlResponse,
+    dependencies=[Authorized, RateLimited],
+    responses=error_responses(400, 409, 422, 429),
+)
+def flatten(services: ServicesDep, request: ControlRequest | None = None) -> ControlResponse:
+    """Close the open position at market and cancel any working order."""
+    return _control(services, "flatten", (request or ControlRequest()).reason)
+
+
+def _control(
+    services: ServicesDep, action: str, reason: str, rule: str | None = None
+) -> ControlResponse:
+    try:
+        applied = services.control.apply(action, reason, rule)
+    except NoEngine:
+        raise Conflict("no engine runs in this server (--feed none): no control to apply") from None
+    return ControlResponse(
+        action=action,
+        status=status_response(applied.status, "engine"),
+        control_seq=applied.seq,
+    )
 
 
 # -- shaping (no logic: each figure comes from the services) -------------------------------
@@ -127,7 +162,7 @@ def _health(state: AppState) -> HealthResponse:
     health = state.services.state.health()
     last_bar = health.last_bar_time
     return HealthResponse(
-        status="ok" if health.ready else "degraded",
+        status="ok" if health.ok else "degraded",
         ready=health.ready,
         database=health.database,
         database_path=state.journal.path,
@@ -139,6 +174,8 @@ def _health(state: AppState) -> HealthResponse:
         run_id=health.run_id,
         last_bar_time=last_bar.to_pydatetime() if last_bar is not None else None,
         websocket_clients=state.manager.client_count,
+        stale_since=health.stale_since.to_pydatetime() if health.stale_since else None,
+        feed_note=health.feed_note,
     )
 
 
@@ -173,6 +210,8 @@ def _info(state: AppState) -> ApiInfo:
             "GET /api/system/health",
             "POST /api/system/halt",
             "POST /api/system/resume",
+            "POST /api/system/reset",
+            "POST /api/system/flatten",
             "POST /api/signals/generate",
             "WS /ws",
         ],
