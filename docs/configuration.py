@@ -56,6 +56,8 @@ MEANINGS: dict[str, str] = {
     "risk.rules": "tripwires in force, by name (drop one to switch it off); or a table of "
     "`[risk.rules.<name>]` tables, each holding that rule's own values",
     "risk.rule_params": "not set directly: filled from the `[risk.rules.<name>]` tables",
+    "risk.profile": "live (DESIGN.md section 7 as is), research (the drawdown reset each week, "
+    "journalled) or off (sizing only); docs/risk.md",
     "costs.commission_per_side": "dollars of commission per contract per side",
     "costs.slippage_ticks": "ticks of slippage per side on market and stop orders",
     "costs.volatile_slippage_ticks": "ticks of slippage per side in the VOLATILE regime",
@@ -148,14 +150,14 @@ def _model_keys(
 
 def engine_sections() -> list[tuple[str, str, list[Key]]]:
     """(TOML section, what it sets, keys) of the engine config."""
-    from transmission.config import EngineConfig, JournalConfig, SessionConfig
+    from transmission.config import DataConfig, EngineConfig, JournalConfig, SessionConfig
     from transmission.execution.costs import CostConfig
     from transmission.features import FeatureConfig
     from transmission.regime import RegimeConfig
     from transmission.risk.config import RiskConfig
     from transmission.strategies import registry
 
-    nested = {"features", "regime", "risk", "costs", "session", "journal", "strategies"}
+    nested = {"features", "regime", "risk", "costs", "session", "journal", "strategies", "data"}
     top = list(_model_keys("", EngineConfig, skip=nested))
     sections = [
         ("(top level)", "the contract, the signal timeframe, the gearbox", top),
@@ -171,6 +173,9 @@ def engine_sections() -> list[tuple[str, str, list[Key]]]:
             _model_keys("session", SessionConfig)
         )),
         ("[journal]", "how the journal is written", list(_model_keys("journal", JournalConfig))),
+        ("[data]", "how bar files are read, which trading days a run takes", list(
+            _model_keys("data", DataConfig)
+        )),
     ]  # fmt: skip
     for name in registry.available():
         parameters = inspect.signature(registry._REGISTRY.get(name)).parameters.values()

@@ -13,8 +13,9 @@ from transmission.widgets.state import Tripwire
 
 @pytest.mark.parametrize(
     ("pnl", "used", "style"),
-    [(1.0, 0.0, "success"), (-1.0, 1 / 3, "success"), (-1.5, 0.5, "warning"),
-     (-2.5, 2.5 / 3, "danger"), (-9.0, 1.0, "danger")],
+    [(1.0, 0.0, "success"), (-0.5, 0.5 / 3, "success"), (-1.0, 1 / 3, "warning"),
+     (-1.5, 0.5, "warning"), (-2.0, 2 / 3, "danger"), (-2.5, 2.5 / 3, "danger"),
+     (-9.0, 1.0, "danger")],
 )  # fmt: skip
 def test_loss_gauge_fills_with_the_share_of_the_limit_used(
     pnl: float, used: float, style: str
@@ -85,3 +86,35 @@ def test_times_read_in_exchange_time_and_bad_ones_pass_through_escaped() -> None
     assert render.fmt_time("2024-01-03T15:59:00-05:00", with_date=False) == "15:59"
     assert render.fmt_time(None) == "-"
     assert render.fmt_time("<bad>") == "&lt;bad&gt;"
+
+
+def test_the_open_position_row_keeps_stop_and_target_out_of_the_exit_and_r_columns() -> None:
+    import re
+
+    from transmission.widgets.render import TRADE_COLUMNS, trades_html
+
+    position = {
+        "timestamp_entry": "2023-11-20T10:05:00-05:00", "trade_type": "Long",
+        "strategy_used": "VWAP Pullback", "regime": "TREND", "entry_price": 16000.0,
+        "stop_price": 15990.0, "target_price": 16020.0, "contracts": 2,
+    }  # fmt: skip
+    html = trades_html([], position)
+    row = html.split('class="tm-open-position"')[1].split("</tr>")[0]
+    cells = dict(
+        zip([name for name, _ in TRADE_COLUMNS], re.findall(r"<td>(.*?)</td>", row), strict=True)
+    )
+    assert "15,990" not in cells["exit px"] and "16,020" not in cells["R"]
+    assert "stop 15,990.00" in cells["why"] and "target 16,020.00" in cells["why"]
+
+
+def test_tripwire_chips_read_as_words_not_code_names() -> None:
+    from transmission.risk import RuleStatus
+
+    wires = [
+        RuleStatus(rule="daily_loss", strategy=None, tripped=True, reason="-3R", until="tomorrow"),
+        RuleStatus(rule="wilson_win_rate", strategy="VWAP Pullback", tripped=False, reason="",
+                   until=None),
+    ]  # fmt: skip
+    html = render.tripwires_html(wires)
+    assert ">daily loss<" in html and ">win rate (Wilson) · VWAP Pullback<" in html
+    assert 'data-rule="daily_loss"' in html, "the code name stays as the chip's key"

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from transmission.charts.style import EQUITY, LOSS, TEMPLATE, WIN, local_time
-from transmission.metrics import drawdown_r, equity_curve_r
+from transmission.metrics import drawdown_r, equity_over_time
 
 
 def equity_frame(trades: pd.DataFrame) -> pd.DataFrame:
-    """Equity after each trade by exit time: cumulative R, drawdown in R, cumulative $."""
+    """Equity after each trade by exit time: cumulative R, drawdown in R, cumulative $
+    (`transmission.metrics`)."""
+    equity = equity_over_time(trades)
     return pd.DataFrame(
         {
-            "equity_r": equity_curve_r(trades["result_r"]),
-            "drawdown_r": drawdown_r(trades["result_r"]),
-            # The same running sum, over net dollars.
-            "equity_usd": equity_curve_r(trades["pnl_usd"]),
+            "equity_r": equity["equity_r"].to_numpy(),
+            "drawdown_r": drawdown_r(equity_r_steps(equity["equity_r"].to_numpy())),
+            "equity_usd": equity["equity_usd"].to_numpy(),
         },
-        index=pd.DatetimeIndex(trades["timestamp_exit"], name="ts"),
+        index=pd.DatetimeIndex(equity.index, name="ts"),
     )
+
+
+def equity_r_steps(equity_r: Any) -> Any:
+    """Each trade's R back from the cumulative curve (the drawdown is a function of them)."""
+    return np.diff(np.concatenate(([0.0], equity_r)))
 
 
 def equity_traces(equity: pd.DataFrame, start: object = None) -> tuple[go.Scatter, go.Scatter]:

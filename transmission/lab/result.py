@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,8 +12,11 @@ import numpy as np
 import pandas as pd
 
 from transmission.config import EngineConfig
+from transmission.contracts import contract_for
 from transmission.engine.feeds import BarSource
-from transmission.metrics import compute_metrics, metrics_frame
+from transmission.market.calendar import trading_days_of
+from transmission.metrics import compute_metrics, metrics_frame, trade_stats
+from transmission.risk.summary import Block, blocks, headlines, vetoes_by_reason
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -59,9 +62,20 @@ class BacktestResult:
         return self.source.bars
 
     @cached_property
+    def trading_days(self) -> list[Any]:
+        """Every trading day of the run's bars (flat days count in Sharpe and Sortino)."""
+        return list(trading_days_of(self.bars["ts"]).unique())
+
+    @cached_property
     def metrics(self) -> pd.Series:
-        """Every performance figure of the run's trades (`transmission.metrics`)."""
-        figures = compute_metrics(self.trades["result_r"]).to_dict()
+        """Every figure of the run's trades (`transmission.metrics`): the R ratios, then Sharpe,
+        Sortino, exposure, durations, MAE/MFE and streaks."""
+        figures: dict[str, Any] = compute_metrics(self.trades["result_r"]).to_dict()
+        point_value = contract_for(self.config.symbol).point_value
+        stats = trade_stats(
+            self.trades, self.bars, point_value=point_value, trading_days=self.trading_days
+        )
+        figures.update({k: v for k, v in stats.to_dict().items() if k not in figures})
         return pd.Series(figures, name=self.run_id, dtype=object)
 
     def metrics_by(self, by: str, window: int | None = None) -> pd.DataFrame:
@@ -77,9 +91,15 @@ class BacktestResult:
 
     @cached_property
     def blocked(self) -> pd.DataFrame:
-        """When trading was blocked, per tripwire: trips, total time, signals vetoed
-        (`blocked_periods(result.risk_events)` has a row per trip)."""
-        return blocked_summary(self.risk_events, self.signals)
+        """Every time a tripwire held: rule, strategy, reason, start, end, trading days, minutes
+        (`transmission.risk.summary`, as every front end shows it)."""
+        found = blocks(self.risk_events, self.trading_days, self.bars["ts"].iloc[-1])
+        return pd.DataFrame([asdict(b) for b in found], columns=[f.name for f in fields(Block)])
+
+    @cached_property
+    def vetoes(self) -> pd.DataFrame:
+        """Vetoed signals counted by the rule (or reason) that vetoed them."""
+        return vetoes_by_reason(self.signals, self.risk_events)
 
     # -- display -----------------------------------------------------------------------------
 
@@ -144,8 +164,18 @@ class BacktestResult:
         if blocked.empty:
             blocked_html = "<p>Trading was never blocked by a tripwire.</p>"
         else:
-            blocked_html = "<p>Trading was blocked:</p>" + blocked.to_html(
-                index=False, border=0, na_rep=""
+            found = blocks(self.risk_events, self.trading_days, self.bars["ts"].iloc[-1])
+            lines = "".join(f"<li>{html.escape(h)}</li>" for h in headlines(found, self.vetoes))
+            per_rule = blocked.groupby("rule").agg(
+                times=("rule", "size"),
+                minutes=("minutes", "sum"),
+                trading_days=("trading_days", "sum"),
+            )
+            blocked_html = (
+                f"<p>Trading was blocked:</p><ul>{lines}</ul>"
+                + per_rule.to_html(border=0, na_rep="", float_format="{:.0f}".format)
+                + "<p>Vetoed signals:</p>"
+                + self.vetoes.to_html(index=False, border=0)
             )
         where = html.escape(str(self.journal_path)) if self.journal_path else "memory"
         return (
@@ -166,46 +196,3 @@ def _fmt(value: Any, fmt: str) -> str:
         return fmt.format(value)
     except (ValueError, TypeError):
         return str(value)
-
-
-def blocked_periods(risk_events: pd.DataFrame) -> pd.DataFrame:
-    """A row per tripwire trip: rule, strategy, from, to (its reset; NaT while still tripped
-    at the end of the run) and reason."""
-    columns = ["rule", "strategy", "from", "to", "reason"]
-    if risk_events.empty:
-        return pd.DataFrame(columns=columns)
-    rows = []
-    events = risk_events.sort_values(["ts", "seq"], kind="stable")
-    keys = events["strategy"].fillna("")
-    for (rule, strategy), group in events.groupby([events["rule"], keys], sort=True):
-        resets = group.loc[group["event"] != "trip", "ts"]
-        for _, trip in group[group["event"] == "trip"].iterrows():
-            later = resets[resets > trip["ts"]]
-            end = later.iloc[0] if len(later) else pd.NaT
-            rows.append([rule, strategy or None, trip["ts"], end, trip["reason"]])
-    return pd.DataFrame(rows, columns=columns).sort_values("from", kind="stable")
-
-
-def blocked_summary(risk_events: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFrame:
-    """Per tripwire: how often it tripped, for how long in all (trips still holding at the end
-    count to the last signal), and how many signals it vetoed."""
-    columns = ["rule", "trips", "blocked", "signals_vetoed", "reason"]
-    periods = blocked_periods(risk_events)
-    if periods.empty:
-        return pd.DataFrame(columns=columns)
-    last = signals["ts"].max() if len(signals) else periods["from"].max()
-    periods["to"] = periods["to"].fillna(last)
-    vetoed = signals.loc[signals["decision"] == "vetoed", "veto_reason"].astype(str)
-    rows = []
-    for rule, group in periods.groupby("rule", sort=True):
-        reasons = set(group["reason"].astype(str))
-        rows.append(
-            [
-                rule,
-                len(group),
-                (group["to"] - group["from"]).sum(),
-                int(vetoed.isin(reasons).sum()),
-                group["reason"].iloc[0],
-            ]
-        )
-    return pd.DataFrame(rows, columns=columns)

@@ -22,8 +22,8 @@ HEADLINE_TRADING_DAYS = 5
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 HOW_TO_CHANGE = (
     "choose another risk profile: `--risk-profile research` (the drawdown tripwire reset each "
-    "week, journalled) or `--risk-profile off` (sizing only), or `[risk] profile` / `[risk] "
-    "rules` in the config; see docs/risk.md"
+    "week, journalled) or `--risk-profile off` (sizing only), `[risk] profile` in the config, or "
+    "switch one rule off with `[risk.rules.<name>] enabled = false`; see docs/risk.md"
 )
 
 
@@ -130,10 +130,13 @@ def headlines(found: list[Block], vetoes: pd.DataFrame) -> list[str]:
     if not long:
         return []
     counts = vetoes.groupby("vetoed_by")["signals"].sum() if len(vetoes) else pd.Series()
-    lines = []
+    lines, counted = [], set()
     for block in long:
-        vetoed = int(counts.get(block.rule, 0))
-        lines.append(f"{block.describe()}; {vetoed:,} signals vetoed by {block.rule}")
+        line = block.describe()
+        if block.rule not in counted:  # the count is the rule's, over the whole run
+            counted.add(block.rule)
+            line += f"; {block.rule} vetoed {int(counts.get(block.rule, 0)):,} signals in all"
+        lines.append(line)
     lines.append(f"to trade through: {HOW_TO_CHANGE}")
     return lines
 

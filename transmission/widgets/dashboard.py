@@ -45,6 +45,8 @@ class Feed(Protocol):
     def poll(self) -> list[dict[str, Any]]: ...
     def halt(self, reason: str) -> None: ...
     def resume(self) -> None: ...
+    def reset(self, rule: str, reason: str) -> None: ...
+    def flatten(self, reason: str) -> None: ...
     def close(self) -> None: ...
 
 
@@ -117,9 +119,27 @@ class Dashboard(widgets.VBox):
         self.resume_button = widgets.Button(
             description="Resume", button_style="success", icon="play"
         )
+        self.flatten_button = widgets.Button(
+            description="Flatten", button_style="warning", icon="times",
+            tooltip="close the open position at market",
+        )  # fmt: skip
+        self.reset_rule = widgets.Dropdown(
+            options=[("red days", "red_days"), ("drawdown", "drawdown")],
+            layout=widgets.Layout(width="110px"),
+        )
+        self.reset_button = widgets.Button(description="Reset", icon="undo")
         self.halt_button.on_click(lambda _: self.halt(self.halt_reason.value))
         self.resume_button.on_click(lambda _: self.resume())
-        controls = widgets.HBox([self.halt_reason, self.halt_button, self.resume_button])
+        self.flatten_button.on_click(lambda _: self.flatten(self.halt_reason.value))
+        self.reset_button.on_click(
+            lambda _: self.reset(str(self.reset_rule.value), self.halt_reason.value)
+        )
+        controls = widgets.HBox(
+            [
+                self.halt_reason, self.halt_button, self.resume_button, self.flatten_button,
+                self.reset_rule, self.reset_button,
+            ]
+        )  # fmt: skip
         header = widgets.HBox(
             [self.badge, controls],
             layout=widgets.Layout(justify_content="space-between", align_items="center"),
@@ -232,6 +252,16 @@ class Dashboard(widgets.VBox):
 
     def resume(self) -> None:
         self._control(lambda feed: feed.resume())
+
+    def reset(self, rule: str, reason: str = "") -> None:
+        """Reset a manual-reset tripwire (red_days, drawdown), journalled with the reason."""
+        why = reason.strip() or "manual reset from the dashboard"
+        self._control(lambda feed: feed.reset(rule, why))
+
+    def flatten(self, reason: str = "") -> None:
+        """Close the open position at market, journalled with the reason."""
+        why = reason.strip() or "flatten from the dashboard"
+        self._control(lambda feed: feed.flatten(why))
 
     def _control(self, action: Any) -> None:
         if self.feed is None:

@@ -96,6 +96,12 @@ class EngineFeed:
     def resume(self) -> None:
         self.services.control.resume()
 
+    def reset(self, rule: str, reason: str) -> None:
+        self.services.control.reset_rule(rule, reason)
+
+    def flatten(self, reason: str) -> None:
+        self.services.control.flatten(reason)
+
     def close(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()

@@ -108,6 +108,12 @@ class RemoteFeed:
     def resume(self) -> None:
         self._submit("/api/system/resume", None)
 
+    def reset(self, rule: str, reason: str) -> None:
+        self._submit("/api/system/reset", {"rule": rule, "reason": reason})
+
+    def flatten(self, reason: str) -> None:
+        self._submit("/api/system/flatten", {"reason": reason})
+
     # -- the loop's thread --------------------------------------------------------------------
 
     def _headers(self) -> dict[str, str]:

@@ -89,8 +89,31 @@ def loss_gauge(pnl_r: float, limit_r: float) -> tuple[float, str]:
     if limit_r <= 0:
         raise ValueError(f"a loss limit must be positive R, got {limit_r}")
     used = min(max(-pnl_r / limit_r, 0.0), 1.0) + 0.0  # + 0.0: no "-0%" when flat
-    style = "success" if used < 0.5 else "warning" if used < 0.8 else "danger"
+    # Amber from a third of the limit (1R of a 3R day), red from two thirds: a trader sees the
+    # limit coming, not a green bar up to half of it.
+    style = "success" if used < AMBER_FROM else "warning" if used < RED_FROM else "danger"
     return used, style
+
+
+AMBER_FROM, RED_FROM = 0.3, 2 / 3
+RULE_LABELS = {
+    "cooldown": "cool-down after a loss",
+    "daily_loss": "daily loss",
+    "drawdown": "drawdown from peak",
+    "losing_streak": "losing streak",
+    "manual_halt": "manual halt",
+    "profit_factor": "profit factor",
+    "red_days": "red days in a row",
+    "stale_feed": "stale feed",
+    "trades_per_day": "trades per day",
+    "weekly_loss": "weekly loss",
+    "wilson_win_rate": "win rate (Wilson)",
+}
+
+
+def rule_label(rule: str) -> str:
+    """A tripwire's name as a trader reads it (its code name when it has no label)."""
+    return RULE_LABELS.get(rule, rule.replace("_", " "))
 
 
 def gauge_label(name: str, pnl_r: float, limit_r: float) -> str:
@@ -107,7 +130,8 @@ def tripwires_html(wires: Iterable[Any]) -> str:
     chips = []
     for wire in rows:
         colour = BAD if wire.tripped else GOOD
-        name = wire.rule if wire.strategy is None else f"{wire.rule} · {wire.strategy}"
+        label = rule_label(wire.rule)
+        name = label if wire.strategy is None else f"{label} · {wire.strategy}"
         tip = wire.reason if wire.tripped else "clear"
         chips.append(
             f'<span class="tm-tripwire" data-rule="{escape(wire.rule)}" '
@@ -116,7 +140,8 @@ def tripwires_html(wires: Iterable[Any]) -> str:
             f'border:1px solid {colour};color:{colour};font-size:0.85em">{escape(name)}</span>'
         )
     reasons = "".join(
-        f"<li><b>{escape(w.rule)}</b>{escape(' · ' + w.strategy) if w.strategy else ''}: "
+        f"<li><b>{escape(rule_label(w.rule))}</b>"
+        f"{escape(' · ' + w.strategy) if w.strategy else ''}: "
         f"{escape(w.reason)}{escape(' (until ' + str(w.until) + ')') if w.until else ''}</li>"
         for w in rows
         if w.tripped
@@ -215,9 +240,11 @@ def trades_html(trades: Sequence[dict[str, Any]], open_position: dict[str, Any] 
             f"<td>{escape(str(p.get('strategy_used', '')))}</td>"
             f"<td>{escape(str(p.get('regime', '')))}</td>"
             f"<td>{_cell('entry_price', p.get('entry_price'))}</td>"
-            f"<td>stop {_cell('stop_price', p.get('stop_price'))}</td>"
+            "<td>-</td>"  # exit px: not out yet
             f"<td>{escape(str(p.get('contracts', '')))}</td>"
-            f"<td>target {_cell('target_price', p.get('target_price'))}</td><td></td></tr>"
+            f"<td>{_cell('result_r', p.get('open_pnl_r'))}</td>"  # R: unrealized, when known
+            f"<td>stop {_cell('stop_price', p.get('stop_price'))} · "
+            f"target {_cell('target_price', p.get('target_price'))}</td></tr>"
         )
     for trade in trades:
         cells = "".join(f"<td>{_cell(key, trade.get(key))}</td>" for _, key in TRADE_COLUMNS)
