@@ -21,7 +21,6 @@ import pandas as pd
 from transmission.engine.feeds import BarSource
 from transmission.journal import Journal
 from transmission.lab.run import run_backtest
-from transmission.metrics import compute_metrics
 from transmission.overfitting import sharpe_ratio
 from transmission.sweep.spec import SweepSpec
 
@@ -55,7 +54,7 @@ def run_point(bars: BarSource, spec: SweepSpec, params: dict[str, Any]) -> dict[
     daily = trades.groupby(trades["trading_day"].astype(str), sort=True)["result_r"].sum()
     end = int(source.bars["ts"].iloc[-1].value) if len(source.bars) else 0
     row: dict[str, Any] = {
-        **compute_metrics(result_r).to_dict(),
+        **{str(key): _plain(value) for key, value in result.metrics.items()},  # tm.backtest's
         "trades": int(result_r.size),
         "trade_sharpe": _finite(sharpe_ratio(result_r)),
         "blocked_minutes": blocked_minutes(risk, end),
@@ -140,6 +139,11 @@ def _feature_cache(identity: str, window: tuple[int, int] | None) -> dict[Any, A
     while len(cache) > FEATURE_SETS_KEPT:
         cache.pop(next(iter(cache)))
     return cache
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python values (the row goes to JSON)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _finite(value: float) -> float | None:
