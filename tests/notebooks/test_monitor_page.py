@@ -9,6 +9,7 @@ Under CI a missing chromium fails the test.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -16,12 +17,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
+import psutil
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
@@ -243,3 +246,108 @@ def test_monitor_page_updates_as_the_engine_replays(monitor_page: Served, tmp_pa
         finally:
             browser.close()
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- one engine, many pages, and a clean stop ----------------------------------------------------
+
+
+def kernels_of(monitor: psutil.Process) -> list[psutil.Process]:
+    """The page kernels Voila runs under the monitor (each in a session of its own)."""
+    found = []
+    for proc in monitor.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if proc.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in proc.cmdline():
+                found.append(proc)
+    return found
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, what: str, log: Path) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+            pytest.fail(f"{what} within {seconds} s:\n{tail}")
+        time.sleep(0.25)
+
+
+def shows_a_live_engine(page: Page, log: Path) -> None:
+    """The page shows the dashboard, and its status line (bars processed, last bar) moves."""
+    try:
+        page.wait_for_selector(".tm-status", timeout=90_000)
+    except PlaywrightError:
+        pytest.fail(f"no dashboard on the page:\n{page.inner_text('body')[-2000:]}")
+    first = page.inner_text(".tm-status")
+    assert "traceback" not in page.inner_text("body").lower()
+    try:
+        page.wait_for_function(
+            "(first) => document.querySelector('.tm-status').innerText !== first",
+            arg=first,
+            timeout=30_000,
+        )
+    except PlaywrightError:
+        pytest.fail(f"the status line never changed from {first!r}")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_reloads_and_second_tabs_watch_one_engine_and_sigterm_stops_everything(
+    tmp_path: Path,
+) -> None:
+    chromium = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    db = tmp_path / "monitor.duckdb"
+    log = tmp_path / "monitor.log"
+    url = f"http://127.0.0.1:{port}/"
+    command = [
+        str(Path(sys.executable).parent / "transmission"), "monitor", "--db", str(db),
+        "--port", str(port), "--simulate", "20", "--speed", "10000", "--cull-after", "8",
+    ]  # fmt: skip
+    env = {**os.environ, "TRANSMISSION_SAMPLE": ""}
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    monitor = psutil.Process(server.pid)
+    try:
+        # Its API, not the page: a page request starts a kernel.
+        wait_for(lambda: _answers(f"{url}api"), 90, "the monitor did not answer", log)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(url, wait_until="commit", timeout=90_000)
+                shows_a_live_engine(page, log)
+                page.reload(wait_until="commit")
+                shows_a_live_engine(page, log)
+                second = browser.new_page()
+                second.goto(url, wait_until="commit", timeout=90_000)
+                shows_a_live_engine(second, log)
+                shows_a_live_engine(page, log)
+                # The reloaded page's kernel went; the tab closed without `beforeunload` (as a
+                # crashed browser) loses its own to the culler.
+                assert len(kernels_of(monitor)) <= 3
+                second.close()
+                wait_for(
+                    lambda: len(kernels_of(monitor)) == 1,
+                    30,
+                    f"kernels left {[(k.pid, k.status()) for k in kernels_of(monitor)]}",
+                    log,
+                )
+            finally:
+                browser.close()
+        family = monitor.children(recursive=True)
+        assert family, "the monitor runs its engine and Voila as children"
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(30) == 0, log.read_text()
+        _gone, alive = psutil.wait_procs(family, timeout=5)
+        assert not alive, f"left running after SIGTERM: {alive}"
+        duckdb.connect(str(db)).close()  # the journal opens for writing
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        for proc in monitor.children(recursive=True) if monitor.is_running() else []:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()

@@ -7,6 +7,7 @@ Voila on it with the command's options in TRANSMISSION_MONITOR.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -61,6 +62,31 @@ def check_port(host: str, port: int) -> None:
             raise ValueError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
 
 
+# jupyter_server's defaults, plus the widget messages: a dashboard keeps redrawing for a page
+# that is gone, and those redraws must not count as activity or its kernel is never idle.
+UNTRACKED_MESSAGES = [
+    "comm_info_request", "comm_info_reply", "kernel_info_request", "kernel_info_reply",
+    "shutdown_request", "shutdown_reply", "interrupt_request", "interrupt_reply",
+    "debug_request", "debug_reply", "stream", "display_data", "update_display_data",
+    "execute_input", "execute_result", "error", "status", "clear_output", "debug_event",
+    "input_request", "input_reply", "comm_msg", "comm_open", "comm_close",
+]  # fmt: skip
+
+
+def write_voila_config(folder: Path) -> Path:
+    """`folder/voila.json`, which Voila run in `folder` reads: the kernel activity to track."""
+    path = folder / "voila.json"
+    config = {
+        "MappingKernelManager": {"untracked_message_types": UNTRACKED_MESSAGES},
+        # Voila's page asks for its kernel's shutdown on `beforeunload` without the _xsrf
+        # argument, so the check refuses it (403) and every reload would leave a kernel until
+        # culled. The page posts nothing else; the kill switch goes through the kernel.
+        "Voila": {"tornado_settings": {"disable_check_xsrf": True}},
+    }
+    path.write_text(json.dumps(config, indent=1))
+    return path
+
+
 @dataclass(frozen=True)
 class PageCommand:
     """The Voila process to run: its arguments, environment and the URL to open."""
@@ -78,15 +104,23 @@ def voila_command(
     port: int = 8866,
     open_browser: bool = False,
     token: str | None = None,
+    cull_after: int = 120,
 ) -> PageCommand:
-    """Voila on `page` with `options` for the kernel; a token is required off loopback."""
+    """Voila on `page` with `options` for the kernel; a token is required off loopback. The
+    kernel of a page nobody has open any more is shut down after `cull_after` seconds."""
     if not is_loopback(host) and not token:
         token = secrets.token_urlsafe(24)  # a page with a kill switch is never open to all
     argv = [
         sys.executable, "-m", "voila", str(page),
         f"--port={port}", f"--Voila.ip={host}", "--Voila.port_retries=0",
         "--show_tracebacks=True",
+        # A closed tab's kernel goes (Voila asks on `beforeunload`; a crashed or killed browser
+        # never does): a kernel with no page connected and no request for cull_after is culled.
+        f"--MappingKernelManager.cull_idle_timeout={cull_after}",
+        f"--MappingKernelManager.cull_interval={max(1, min(30, cull_after // 2))}",
+        "--MappingKernelManager.cull_connected=False",
     ]  # fmt: skip
+    write_voila_config(page.parent)
     if not open_browser:
         argv.append("--no-browser")
     if token:
