@@ -13,7 +13,18 @@ import importlib.util
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "api": ("fastapi", "uvicorn", "websockets", "fastapi_offline"),
     "lab": ("jupyterlab", "ipywidgets", "ipykernel", "matplotlib", "plotly", "anywidget"),
-    "monitor": ("voila", "ipywidgets", "ipykernel", "matplotlib", "plotly", "anywidget", "httpx"),
+    "monitor": (
+        "voila",
+        "ipywidgets",
+        "ipykernel",
+        "matplotlib",
+        "plotly",
+        "anywidget",
+        "httpx",
+        "fastapi",
+        "uvicorn",
+        "psutil",
+    ),
     "reports": ("papermill", "nbconvert", "ipykernel", "matplotlib", "apscheduler"),
     "dask": ("dask", "distributed"),
 }
