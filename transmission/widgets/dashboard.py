@@ -126,6 +126,7 @@ class Dashboard(widgets.VBox):
         self.market = market if market is not None else _market_of(feed)
         self.market_every = market_every
         self._market_read: float | None = None
+        self._market_bar: str | None = None
         self.status_line = widgets.HTML(self._status_html())
         self.notice = widgets.HTML("")
         self.notice.add_class("tm-notice")
@@ -187,11 +188,12 @@ class Dashboard(widgets.VBox):
 
     def flush(self) -> bool:
         """Apply everything queued and redraw what changed; True when something was redrawn."""
+        market = self._read_market()  # outside the lock: a button's flush need not wait on it
         with self._lock:
             messages = self.inbox.drain()
             if self.feed is not None:
                 messages += self.feed.poll()
-            messages += self._read_market()
+            messages += market
             for item in messages:
                 self.state.apply(item)
             self.stats.flushes += 1
@@ -204,12 +206,15 @@ class Dashboard(widgets.VBox):
             return True
 
     def _read_market(self) -> list[dict[str, Any]]:
-        now = time.monotonic()
+        """The candles and the position's mark, read again only when a new bar was processed
+        (a read costs a few tenths of a second) and at most every `market_every` seconds."""
+        now, bar = time.monotonic(), self.state.last_bar_time
         if self.market is None or (
-            self._market_read is not None and now - self._market_read < self.market_every
+            self._market_read is not None
+            and (now - self._market_read < self.market_every or bar == self._market_bar)
         ):
             return []
-        self._market_read = now
+        self._market_read, self._market_bar = now, bar
         try:
             return self.market.read()
         except Exception as exc:  # the chart may lag; the rest of the screen must not stop
