@@ -119,3 +119,17 @@ def _candle(minutes: int, regime: str = "RANGE") -> dict[str, Any]:
         "ts": at(minutes).isoformat(), "open": price, "high": price + 2, "low": price - 2,
         "close": price + 1, "volume": 10, "vwap": price, "vwap_sigma": 3.0, "regime": regime,
     }  # fmt: skip
+
+
+def test_the_candle_toggle_switches_the_chart_to_one_minute_candles(
+    nq_backtest: tuple[Path, Any],
+) -> None:
+    with Journal(nq_backtest[0], read_only=True) as journal:
+        board = Dashboard(market=ServicesMarket(Services(journal), hours=2))
+        board.flush()
+        assert "5-min candles" in board.chart.trace_names
+        board.chart.minutes.value = 1
+        board.flush()
+        candles = next(t for t in board.chart.figure.data if t.type == "candlestick")
+        assert candles.name == "1-min candles" and 60 < len(candles.x) <= 120
+        board.close()

@@ -201,7 +201,14 @@ class PriceChart(widgets.VBox):
             }
         )
         self.title = _title("Price")
-        super().__init__([self.title, self.figure], layout=CARD)
+        self.minutes = widgets.ToggleButtons(
+            options=[("1 min", 1), ("5 min", 5)], value=5, style={"button_width": "60px"}
+        )
+        header = widgets.HBox(
+            [self.title, self.minutes],
+            layout=widgets.Layout(justify_content="space-between", align_items="center"),
+        )
+        super().__init__([header, self.figure], layout=CARD)
         self.add_class("tm-price-chart")
         self._drawn: tuple[Any, ...] | None = None
 
@@ -219,11 +226,11 @@ class PriceChart(widgets.VBox):
         traces, shapes = render.price_chart(
             state.candle_rows(), state.candle_minutes, state.closed_trades(), position
         )
-        fresh = {str(t.name): t for t in traces}
+        fresh = {_slot(t): t for t in traces}
         added = [t for name, t in fresh.items() if name not in self._names()]
         with self.figure.batch_update():
             for trace in self.figure.data:
-                new = fresh.get(str(trace.name))
+                new = fresh.get(_slot(trace))
                 if new is None:  # gone from the span (a closed position's levels): emptied
                     empty = ("y",) if trace.type == "scatter" else ("open", "high", "low", "close")
                     trace.update({"x": [], **{name: [] for name in empty}})
@@ -239,7 +246,12 @@ class PriceChart(widgets.VBox):
         return 1
 
     def _names(self) -> set[str]:
-        return {str(t.name) for t in self.figure.data}
+        return {_slot(t) for t in self.figure.data}
+
+
+def _slot(trace: Any) -> str:
+    """Which trace of the chart a new one updates: its name (one candle trace, any length)."""
+    return "candles" if trace.type == "candlestick" else str(trace.name)
 
 
 class PositionPanel(widgets.VBox):

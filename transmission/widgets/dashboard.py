@@ -127,6 +127,9 @@ class Dashboard(widgets.VBox):
         self.market_every = market_every
         self._market_read: float | None = None
         self._market_bar: str | None = None
+        if self.market is not None:
+            self.chart.minutes.value = self.market.span.minutes
+        self.chart.minutes.observe(lambda change: self.candle_minutes(change["new"]), "value")
         self.status_line = widgets.HTML(self._status_html())
         self.notice = widgets.HTML("")
         self.notice.add_class("tm-notice")
@@ -204,6 +207,12 @@ class Dashboard(widgets.VBox):
             self.stats.redraws += 1
             self.stats.widget_updates += self._redraw()
             return True
+
+    def candle_minutes(self, minutes: int) -> None:
+        """Draw 1- or 5-minute candles (the chart's toggle); read at the next flush."""
+        if self.market is not None and self.market.span.minutes != minutes:
+            self.market.span.switch(minutes)
+            self._market_read = None
 
     def _read_market(self) -> list[dict[str, Any]]:
         """The candles and the position's mark, read again only when a new bar was processed

@@ -14,6 +14,8 @@ from transmission.widgets.state import message
 
 
 class Market(Protocol):
+    span: _Span
+
     def read(self) -> list[dict[str, Any]]: ...
 
 
@@ -29,6 +31,11 @@ class _Span:
         self.minutes, self.hours = minutes, hours
         self.limit = max(1, int(hours * 60 / minutes))
         self.newest: str | None = None
+
+    def switch(self, minutes: int) -> None:
+        """Draw `minutes`-minute candles from now on (read the whole span again)."""
+        fresh = _Span(minutes, self.hours)
+        self.minutes, self.limit, self.newest = fresh.minutes, fresh.limit, None
 
     def seen(self, candles: list[dict[str, Any]]) -> None:
         if candles:
