@@ -58,15 +58,12 @@ def test_sweep_and_walkforward_print_rows_and_statistics_and_write_csv(
     grid = tmp_path / "grid.toml"
     grid.write_text(GRID)
     db, rows = str(tmp_path / "j.duckdb"), tmp_path / "rows.csv"
-    common = ("--grid", str(grid), "--simulate", "3", "--db", db, "--scheduler", scheduler[0])
-    result = cli("sweep", *common, "--json", "--out", str(rows))
+    common = ("--grid", str(grid), "--simulate", "2", "--db", db, "--scheduler", scheduler[0])
+    result = cli("sweep", *common, "--out", str(rows))
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    assert report["points"] == 4 and len(report["top"]) == 4
-    assert {"dsr", "pbo", "expected_r_low", "expected_r_high"} <= set(report["overfitting"])
+    assert "4 points" in result.stdout and "deflated" in result.stdout and "PBO" in result.stdout
     assert rows.read_text().count("\n") == 5  # a header and four rows
-    again = cli("sweep", *common)
-    assert again.returncode == 0 and "overfitting" in again.stdout and "deflated" in again.stdout
     walk = cli("walkforward", *common, "--json")
     assert walk.returncode == 0, walk.stderr
-    assert len(json.loads(walk.stdout)["windows"]) == 2
+    report = json.loads(walk.stdout)
+    assert len(report["windows"]) == 1 and {"is_mean", "oos_mean"} <= set(report["degradation"])

@@ -21,8 +21,65 @@ from transmission.engine.feeds import BarSource, from_simulator
 ROOT = Path(__file__).resolve().parents[2]
 DASK = Path(sys.executable).with_name("dask")
 EMA_CROSS_CONFIG = ROOT / "benchmarks" / "configs" / "ema_cross.toml"
-# Six points, two feature configurations (ema_fast), three stop distances.
-GRID = {"ema_fast": [10, 20], "stop_atr": [1.5, 2.0, 3.0]}
+# Four points, two feature configurations (ema_fast), two stop distances.
+GRID = {"ema_fast": [10, 20], "stop_atr": [1.5, 3.0]}
+
+# A notebook cell: a user feature and a strategy reading it. Run as `__main__` code, its
+# classes and functions are what cloudpickle ships to Dask's workers by value.
+CELL = """
+import numpy as np
+import pandas as pd
+import transmission as tm
+
+
+def donchian_batch(bars, n):
+    return pd.DataFrame({
+        "dc_high": bars["high"].rolling(n).max().shift(1),
+        "dc_low": bars["low"].rolling(n).min().shift(1),
+    })
+
+
+class DonchianLive:
+    def __init__(self, n):
+        self.highs, self.lows, self.n = [], [], n
+
+    def update(self, bar):
+        ready = len(self.highs) == self.n
+        value = {"dc_high": max(self.highs) if ready else np.nan,
+                 "dc_low": min(self.lows) if ready else np.nan}
+        self.highs = (self.highs + [bar.high])[-self.n:]
+        self.lows = (self.lows + [bar.low])[-self.n:]
+        return value
+
+
+donchian = tm.feature("donchian", batch=donchian_batch, incremental=DonchianLive, n=12)
+
+
+class CellBreakout(tm.Strategy):
+    features = (donchian,)
+    stop_atr = 1.5
+    target_r = TARGET_R
+
+    def on_bar(self, bar, f):
+        if not (f.warm and bar.in_rth) or np.isnan(f.dc_high):
+            return None
+        risk = self.stop_atr * f.atr
+        if bar.close > f.dc_high:
+            return self.long(bar.close, bar.close - risk, bar.close + self.target_r * risk,
+                             "breakout", order_type="market")
+        if bar.close < f.dc_low:
+            return self.short(bar.close, bar.close + risk, bar.close - self.target_r * risk,
+                              "breakdown", order_type="market")
+        return None
+"""
+
+
+def cell_strategy(target_r: float = 2.0) -> type:
+    """The strategy class of `CELL`, defined as a notebook cell defines it (in `__main__`)."""
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    exec(CELL.replace("TARGET_R", repr(target_r)), namespace)
+    strategy: type = namespace["CellBreakout"]
+    return strategy
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +98,9 @@ def child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def local_client() -> Iterator[Any]:
+    """One LocalCluster of two single-threaded worker processes, shared by a module's tests."""
     from distributed import Client, LocalCluster
 
     with (

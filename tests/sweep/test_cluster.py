@@ -11,11 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.sweep.conftest import GRID, child_env, start_worker, wait_for_workers
+import transmission as tm
+from tests.sweep.conftest import GRID, cell_strategy, child_env, start_worker, wait_for_workers
 from transmission.config import EngineConfig
 from transmission.engine.feeds import BarSource
 from transmission.journal import Journal
 from transmission.sweep import sweep, walk_forward
+from transmission.sweep.point import run_point
+from transmission.sweep.spec import SweepSpec
 
 pytestmark = pytest.mark.slow
 
@@ -34,15 +37,15 @@ def test_sweep_on_a_local_cluster_journals_every_point_and_is_not_recomputed(
     db = tmp_path / "j.duckdb"
     kwargs = {"config": ema_config, "client": local_client, "journal": db, "progress": False}
     result = sweep(bars, "ema_cross", GRID, **kwargs)
-    assert len(result) == 6 and result.recomputed == 6
-    assert _count_rows(db, result.sweep_id) == 6
+    assert len(result) == 4 and result.recomputed == 4
+    assert _count_rows(db, result.sweep_id) == 4
     assert set(result.best_params) == {"ema_fast", "stop_atr"}
     stats = result.overfitting()
-    assert 0 <= stats["dsr"] <= 1 and stats["trials"] == 6
+    assert 0 <= stats["dsr"] <= 1 and stats["trials"] == 4
     figure = result.heatmap("ema_fast", "stop_atr")
-    assert figure.data[0].z.shape == (3, 2)
+    assert figure.data[0].z.shape == (2, 2)
     assert "deflated Sharpe" in result._repr_html_()
-    # Six points, two feature configurations, two workers: features computed at most once a
+    # Four points, two feature configurations, two workers: features computed at most once a
     # configuration a worker (one a configuration when each group stays on its worker).
     assert 2 <= result.frame["features_computed"].sum() <= 4
     again = sweep(bars, "ema_cross", GRID, **kwargs)
@@ -50,6 +53,26 @@ def test_sweep_on_a_local_cluster_journals_every_point_and_is_not_recomputed(
     assert again.frame.drop(columns=["elapsed_s", "features_computed"]).equals(
         result.frame.drop(columns=["elapsed_s", "features_computed"])
     )
+
+
+def test_a_notebook_cell_strategy_with_its_own_feature_sweeps_on_a_local_cluster_as_it_backtests(
+    tmp_path: Path, bars: BarSource, ema_config: EngineConfig, local_client: Any
+) -> None:
+    strategy = cell_strategy()  # defined in `__main__`: the workers get it from the pickle
+    result = sweep(bars, strategy, {"target_r": [1.5, 3.0]}, config=ema_config,
+                   client=local_client, journal=tmp_path / "j.duckdb", progress=False)  # fmt: skip
+    assert len(result) == 2 and result.frame["trades"].gt(0).all()
+    alone = tm.backtest(bars, strategy, config=ema_config, journal=tmp_path / "b.duckdb",
+                        target_r=3.0)  # fmt: skip
+    row = result.frame.set_index("target_r").loc[3.0]
+    assert row["trades"] == alone.metrics["total_trades"]
+    assert row["total_r"] == pytest.approx(alone.metrics["total_r"])
+    assert row["expected_r"] == pytest.approx(alone.metrics["all_expected_r"])
+    # Changed in its cell, the strategy is a new sweep: not read back as finished.
+    changed = sweep(bars, cell_strategy(target_r=2.5), {"target_r": [1.5, 3.0]},
+                    config=ema_config, client=local_client, journal=tmp_path / "j.duckdb",
+                    progress=False)  # fmt: skip
+    assert changed.recomputed == 2 and changed.sweep_id != result.sweep_id
 
 
 def test_walk_forward_stitches_the_out_of_sample_trades_of_every_window(
@@ -69,17 +92,21 @@ def test_walk_forward_stitches_the_out_of_sample_trades_of_every_window(
     assert set(result.degradation) == {"is_mean", "oos_mean", "difference", "efficiency"}
 
 
-def test_the_same_sweep_runs_on_a_scheduler_address_with_the_same_rows(
-    tmp_path: Path, bars: BarSource, ema_config: EngineConfig, scheduler: tuple[str, Path],
-    local_client: Any,
-) -> None:  # fmt: skip
+def test_the_same_sweep_runs_on_a_scheduler_address_with_the_rows_of_a_run_here(
+    tmp_path: Path, bars: BarSource, ema_config: EngineConfig, scheduler: tuple[str, Path]
+) -> None:
     address, _ = scheduler
-    remote = sweep(bars, "ema_cross", GRID, config=ema_config, client=address,
+    grid = {"stop_atr": [1.5, 3.0]}
+    remote = sweep(bars, "ema_cross", grid, config=ema_config, client=address,
                    journal=tmp_path / "remote.duckdb", progress=False)  # fmt: skip
-    local = sweep(bars, "ema_cross", GRID, config=ema_config, client=local_client,
-                  journal=tmp_path / "local.duckdb", progress=False)  # fmt: skip
+    spec = SweepSpec.build(ema_config, "ema_cross")
     varying = ["elapsed_s", "features_computed"]
-    assert remote.frame.drop(columns=varying).equals(local.frame.drop(columns=varying))
+    for (_, row), stop in zip(remote.frame.iterrows(), grid["stop_atr"], strict=True):
+        here = run_point(bars, spec, {"stop_atr": stop})
+        assert row["trades"] == here["trades"] and row["total_r"] == pytest.approx(here["total_r"])
+        assert {k: row[k] for k in here if k in row and k not in varying} == pytest.approx(
+            {k: here[k] for k in here if k in row and k not in varying}, nan_ok=True
+        )
 
 
 def test_a_worker_killed_mid_sweep_costs_only_its_points(
@@ -94,7 +121,7 @@ def test_a_worker_killed_mid_sweep_costs_only_its_points(
             if done == 1 and doomed.poll() is None:
                 doomed.kill()
 
-        grid = {"ema_fast": [8, 12, 16], "stop_atr": [1.5, 2.5]}
+        grid = {"ema_fast": [8, 12], "stop_atr": [1.5, 2.5]}
         result = sweep(bars, "ema_cross", grid, config=ema_config, client=address,
                        journal=tmp_path / "j.duckdb", progress=kill_on_first)  # fmt: skip
     finally:
@@ -102,7 +129,7 @@ def test_a_worker_killed_mid_sweep_costs_only_its_points(
             doomed.kill()
         doomed.wait(timeout=30)
     assert doomed.returncode is not None and doomed.returncode < 0  # it was killed
-    assert len(result) == 6 and result.frame["trades"].notna().all()
+    assert len(result) == 4 and result.frame["trades"].notna().all()
 
 
 DRIVER = textwrap.dedent(
@@ -116,7 +143,7 @@ DRIVER = textwrap.dedent(
 
     address, db = sys.argv[1], sys.argv[2]
     bars = replace(from_simulator(3, "MNQ", seed=5), regimes=None)
-    grid = {"ema_fast": [8, 12, 16, 20], "stop_atr": [1.5, 2.5]}
+    grid = {"ema_fast": [8, 12, 16], "stop_atr": [1.5, 2.5]}
     report = lambda done, total: print(done, flush=True)
     sweep(bars, "ema_cross", grid, config=load_config(EMA_CROSS_CONFIG), client=address,
           journal=db, progress=report)
@@ -136,15 +163,15 @@ def test_a_sweep_whose_driver_is_killed_resumes_without_redoing_finished_points(
     assert driver.stdout is not None
     try:
         for line in driver.stdout:
-            if int(line) >= 3:  # each point is journalled before it is reported
+            if int(line) >= 2:  # each point is journalled before it is reported
                 driver.kill()
                 break
     finally:
         driver.kill()
         driver.wait(timeout=30)
-    grid = {"ema_fast": [8, 12, 16, 20], "stop_atr": [1.5, 2.5]}
+    grid = {"ema_fast": [8, 12, 16], "stop_atr": [1.5, 2.5]}
     resumed = sweep(bars, "ema_cross", grid, config=ema_config, client=address, journal=db,
                     progress=False)  # fmt: skip
-    assert len(resumed) == 8
-    assert 0 < resumed.recomputed <= 5  # at least the three reported points were not rerun
-    assert _count_rows(db, resumed.sweep_id) == 8
+    assert len(resumed) == 6
+    assert 0 < resumed.recomputed <= 4  # at least the two reported points were not rerun
+    assert _count_rows(db, resumed.sweep_id) == 6

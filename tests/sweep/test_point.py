@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
+import transmission as tm
+from tests.sweep.conftest import cell_strategy
 from transmission.config import EngineConfig
 from transmission.engine.feeds import BarSource
 from transmission.sweep import point
@@ -22,7 +26,7 @@ def test_points_of_one_feature_configuration_compute_features_once_with_the_same
     bars: BarSource, ema_config: EngineConfig
 ) -> None:
     point._FEATURES.clear()
-    spec = SweepSpec.build(ema_config, "ema_cross", symbol="MNQ")
+    spec = SweepSpec.build(ema_config, "ema_cross")
     first = run_point(bars, spec, {"ema_fast": 10, "stop_atr": 2.0})
     second = run_point(bars, spec, {"ema_fast": 10, "stop_atr": 3.0})
     third = run_point(bars, spec, {"ema_fast": 20, "stop_atr": 2.0})
@@ -46,7 +50,7 @@ def test_points_of_one_feature_configuration_compute_features_once_with_the_same
 def test_a_window_runs_only_its_bars(bars: BarSource, ema_config: EngineConfig) -> None:
     ns = bars.bars["ts"].dt.as_unit("ns").astype("int64")
     window = (int(ns.iloc[0]), int(ns.iloc[len(ns) // 2]))
-    spec = SweepSpec.build(ema_config, "ema_cross", symbol="MNQ").with_window(window)
+    spec = SweepSpec.build(ema_config, "ema_cross").with_window(window)
     row = run_point(bars, spec, {"stop_atr": 2.0})
     assert row["bars"] <= len(ns) // 2
     assert all(window[0] <= ts < window[1] for ts in row["trade_exit_ns"])
@@ -75,3 +79,24 @@ def test_blocked_minutes_count_overlapping_trips_once_and_an_open_trip_to_the_en
     )
     end = pd.Timestamp("2024-01-02 16:15", tz="UTC").value
     assert blocked_minutes(risk, end) == pytest.approx(30 + 15)
+
+
+def _metrics_of(row: dict[str, object], names: pd.Index) -> pd.Series:
+    return pd.Series({name: row[name] for name in names}, dtype=object)
+
+
+@pytest.mark.parametrize("strategy", ["ema_cross", "cell"])
+def test_a_point_has_the_metrics_of_tm_backtest_with_the_same_parameters(
+    strategy: str, bars: BarSource, ema_config: EngineConfig, tmp_path: Path
+) -> None:
+    target = cell_strategy() if strategy == "cell" else strategy
+    spec = SweepSpec.build(ema_config, target)
+    row = run_point(bars, spec, {"stop_atr": 2.5})
+    alone = tm.backtest(
+        bars, target, config=ema_config, journal=tmp_path / "j.duckdb", stop_atr=2.5
+    )
+    assert row["trades"] > 0
+    pd.testing.assert_series_equal(
+        _metrics_of(row, alone.metrics.index), alone.metrics, check_names=False
+    )
+    assert row["trade_exit_ns"] == [ts.value for ts in alone.trades["timestamp_exit"]]

@@ -18,7 +18,7 @@ from transmission.config import EngineConfig
 from transmission.contracts import contract_for
 from transmission.engine.bus import EventBus
 from transmission.engine.clock import Clock, ReplayClock
-from transmission.engine.exits import MINUTE_NS, SessionExits
+from transmission.engine.exits import SessionExits
 from transmission.engine.gearbox import Gearbox
 from transmission.engine.orchestrator import Orchestrator
 from transmission.engine.parts import EngineParts
@@ -27,7 +27,7 @@ from transmission.engine.replay import ReplayPipeline
 from transmission.execution import PaperBroker
 from transmission.execution.port import ExecutionPort
 from transmission.features import IncrementalFeatures
-from transmission.market.calendar import SessionTracker
+from transmission.market.calendar import MINUTE_NS, SessionTracker
 from transmission.market.resample import BarAggregator
 from transmission.regime import RegimeClassifier
 from transmission.risk import RiskManager

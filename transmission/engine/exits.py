@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from transmission.execution.port import Order, Position
-from transmission.market.calendar import Session
+from transmission.market.calendar import MINUTE_NS, Session
 
-MINUTE_NS = 60_000_000_000
 FLAT_CANCEL = "flat by the close"
 
 

@@ -12,7 +12,7 @@ entry point for data, so replay, paced replay and live feeds run the same code.
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, MutableMapping
+from collections.abc import Callable, Hashable, MutableMapping
 from typing import Any
 
 import pandas as pd
@@ -22,19 +22,18 @@ from transmission.engine import fast_forward
 from transmission.engine.bus import EventBus
 from transmission.engine.clock import Clock
 from transmission.engine.event_factory import EventFactory
+from transmission.engine.orders import entry_order
 from transmission.engine.parts import EngineParts
 from transmission.engine.replay import ReplayPipeline
 from transmission.engine.status import EngineStatus, engine_status
-from transmission.execution import ClosedTrade, Order
+from transmission.execution import ClosedTrade
 from transmission.execution.port import ExecutionPort, Foresight
-from transmission.market.calendar import Session
+from transmission.market.calendar import MINUTE_NS, Session
 from transmission.market.resample import SignalBar
 from transmission.risk.admission import admit
 from transmission.risk.signal_check import checked
 from transmission.risk.sizing import Size
 from transmission.strategies import Signal
-
-MINUTE_NS = 60_000_000_000
 
 __all__ = ["EngineStatus", "Orchestrator"]
 
@@ -259,25 +258,16 @@ class Orchestrator:
         self.bus.publish(self.events.signal(now, signal_id, signal, strategy, regime, admission))
         if admission.outcome == "vetoed":
             return
-        contracts = admission.contracts if admission.outcome == "accepted" else 1
-        order = Order(
-            order_id=signal_id,
-            signal_id=signal_id,
-            side=signal.side,
-            order_type=signal.order_type,
-            price=signal.entry,
-            stop=signal.stop,
-            target=signal.target,
-            contracts=contracts,
-            risk_usd=abs(signal.entry - signal.stop) * self.spec.point_value * contracts,
+        order = entry_order(
+            signal_id,
+            signal,
+            contracts=admission.contracts if admission.outcome == "accepted" else 1,
             strategy=strategy,
             regime=regime,
-            slippage_ticks=self.costs.slippage_for(regime),
-            placed_ns=now,
-            expires_ns=now + signal.valid_bars * self._timeframe_ns
-            if signal.order_type == "stop"
-            else None,
-            max_hold_ns=signal.max_hold_minutes * MINUTE_NS if signal.max_hold_minutes else None,
+            spec=self.spec,
+            costs=self.costs,
+            now_ns=now,
+            timeframe_ns=self._timeframe_ns,
         )
         (self.broker if admission.outcome == "accepted" else self.shadow).submit(order)
 
@@ -320,7 +310,9 @@ class Orchestrator:
         self.risk.on_trade_closed(strategy, trade.result_r, trade.exit_ns)
         self.bus.publish(self.events.exit(trade))
 
-    def _publish_risk_changes(self, now: int) -> None:
+    def _publish_risk_changes(self, now: int | None = None) -> None:
+        if now is None:  # a control: at the last bar's time
+            now = self.last_bar_ns if self.last_bar_ns is not None else self.clock.now_ns()
         for change in self.risk.changes(now):
             decision = self.risk.can_trade(now)
             self.bus.publish(self.events.risk_update(now, change, decision, self.risk.state))
@@ -329,19 +321,18 @@ class Orchestrator:
 
     def halt(self, reason: str) -> None:
         """Manual halt (kill switch): no new entries until `resume`."""
-        with self.bus.batch(), self.lock:
-            self.risk.halt(reason)
-            self._emit_risk_changes()
+        self._control(self.risk.halt, reason)
 
     def resume(self) -> None:
-        with self.bus.batch(), self.lock:
-            self.risk.resume()
-            self._emit_risk_changes()
+        self._control(self.risk.resume)
 
     def reset_rule(self, rule: str) -> None:
+        self._control(self.risk.reset, rule)
+
+    def _control(self, apply: Callable[..., object], *args: str) -> None:
         with self.bus.batch(), self.lock:
-            self.risk.reset(rule)
-            self._emit_risk_changes()
+            apply(*args)
+            self._publish_risk_changes()
 
     def flatten(self, reason: str) -> bool:
         """Close the open position at market (the last close: the paper broker's best price
@@ -356,7 +347,7 @@ class Orchestrator:
                 if trade is not None:
                     self._on_closed(broker, trade)
                 broker.cancel(why)
-            self._emit_risk_changes()
+            self._publish_risk_changes()
             return had
 
     def watch_feed(self, now_ns: int) -> bool:
@@ -375,10 +366,6 @@ class Orchestrator:
             self._stale_gap = True
             self._publish_risk_changes(now_ns)
             return True
-
-    def _emit_risk_changes(self) -> None:
-        now = self.last_bar_ns if self.last_bar_ns is not None else self.clock.now_ns()
-        self._publish_risk_changes(now)
 
     def status(self) -> EngineStatus:
         with self.lock:

@@ -13,12 +13,11 @@ from typing import Any, Protocol
 
 from transmission.engine.gearbox import Gearbox
 from transmission.features import IncrementalFeatures
-from transmission.market.calendar import Session
+from transmission.market.calendar import MINUTE_NS, Session
 from transmission.market.resample import BarAggregator, SignalBar
 from transmission.regime import RegimeClassifier, RegimeTransition
 from transmission.strategies import BarView, Signal
 
-MINUTE_NS = 60_000_000_000
 DAY_MINUTES = 1440
 
 Step = tuple[RegimeTransition | None, dict[str, Signal]]

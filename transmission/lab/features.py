@@ -10,11 +10,10 @@ import pandas as pd
 
 from transmission.features.custom import Feature, ParityCheck, signal_frame
 from transmission.lab.data import as_source, simulate
-from transmission.market.calendar import annotate
+from transmission.market.calendar import MINUTE_NS, annotate
 from transmission.market.resample import resample
 from transmission.strategies.base import BarView
 
-MINUTE_NS = 60_000_000_000
 DAY_MINUTES = 1440
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -71,18 +71,31 @@ def run_backtest(
     config: EngineConfig,
     *,
     journal: Journal | None = None,
+    store_bars: bool | None = None,
+    feature_cache: MutableMapping[Hashable, Any] | None = None,
 ) -> BacktestResult:
     """One backtest of `source` with the strategies of `spec` under `config` (whose gearbox and
     strategy parameters should be `engine_config(..., spec)`'s), into `journal` (an in-memory
     one when None: no file I/O, as a sweep's workers need). The run id covers the bars, the
-    config and the source of every user strategy and feature."""
+    config and the source of every user strategy and feature. `store_bars`: journal the bars
+    too (default: only into a journal handed in); `feature_cache`: features kept between runs
+    of one feature configuration (`Orchestrator.prepare_replay`; a sweep's points share it)."""
     spec.install(config.timeframe_minutes)
     started = time.perf_counter()
     run_id = run_id_for("backtest", f"{source.identity}:{spec.code_identity()}", config)
     own = journal is None
     target = Journal(":memory:") if journal is None else journal
     try:
-        summary = run_source(target, source, config, rerun=True, run_id=run_id, store_bars=not own)
+        keep_bars = not own if store_bars is None else store_bars
+        summary = run_source(
+            target,
+            source,
+            config,
+            rerun=True,
+            run_id=run_id,
+            store_bars=keep_bars,
+            feature_cache=feature_cache,
+        )
         trades = Trades(target).export(TradeFilter(run_id=summary.run_id))
         signals = signals_frame(target, summary.run_id)
         regimes = regime_changes_frame(target, summary.run_id)

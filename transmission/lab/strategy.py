@@ -283,6 +283,15 @@ class StrategySpec:
         for name, target in self.user.items():
             _register(driven_class(target, name, bar_minutes))
 
+    def parameters_of(self, name: str) -> dict[str, Any] | None:
+        """The parameters (and defaults) of strategy `name`; None for a user strategy given as
+        an instance (its parameters are set on it)."""
+        target = self.user.get(name)
+        if target is None:
+            factory = _registered(name)
+            return parameter_names(factory if isinstance(factory, type) else type(factory))
+        return parameter_names(target) if isinstance(target, type) else None
+
     def code_identity(self) -> str:
         """A hash of the source of every user strategy and feature (part of a run's identity)."""
         digest = hashlib.sha256()
@@ -315,6 +324,10 @@ def _source(obj: Any) -> str:
     for klass in klasses:
         for key, value in sorted(vars(klass).items()):
             if key.startswith("__") and key != "__init__":
+                continue
+            if key == "features":
+                # Hashed by `code_identity` from their code; their repr holds memory addresses,
+                # which would make the same cell run again (or in a new kernel) another run.
                 continue
             parts.append(f"{key}={_code_text(value)}")
     if not isinstance(obj, type):

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 EXCHANGE_TZ = "America/New_York"
+MINUTE_NS = 60_000_000_000  # a minute in epoch nanoseconds, the unit of every bar time
 GLOBEX_ROLL_HOUR = 18
 ET_DTYPE = pd.DatetimeTZDtype(unit="ns", tz=EXCHANGE_TZ)
 

@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from transmission.config import EngineConfig
 from transmission.engine.feeds import BarSource
 from transmission.journal import Journal
+from transmission.lab.data import as_source
 from transmission.overfitting import sharpe_ratio
 from transmission.sweep import store
 from transmission.sweep.cluster import announce, get_client, run_all
-from transmission.sweep.data import as_source, content_key, trading_days
+from transmission.sweep.data import content_key, trading_days
 from transmission.sweep.grid import Constraint, expand
 from transmission.sweep.point import run_point, window_of
 from transmission.sweep.result import SERIES_KEYS, SweepResult, objective_column
@@ -29,22 +29,29 @@ Progress = bool | Callable[[int, int], None]
 
 
 def sweep(
-    data: BarSource | str | Path | pd.DataFrame,
-    strategy: str | None,
+    data: Any,
+    strategy: Any,
     grid: Mapping[str, Sequence[Any] | Any],
     *,
     objective: str = "expected_r",
     constraint: Constraint | None = None,
     risk: dict[str, Any] | None = None,
-    config: EngineConfig | None = None,
+    config: Any = None,
+    start: Any = None,
+    end: Any = None,
     client: Any = None,
     max_tries: int | float | None = None,
     seed: int | None = None,
     journal: str | Path | None = None,
     progress: Progress = True,
-    symbol: str = "MNQ",
 ) -> SweepResult:
-    """Run `strategy` (a registered name; None: the config's gearbox) at every point of `grid`.
+    """Run `strategy` at every point of `grid` over `data`.
+
+    `data`, `strategy` and `config` take what `tm.backtest` takes: a bar file, a DataFrame of
+    1-minute OHLCV or `tm.simulate(...)`; a strategy class (one defined in a notebook cell
+    too: it is shipped to the workers by value), an instance, a registered name, a regime ->
+    strategy mapping, or None (the config's gearbox); a TOML path, an EngineConfig or a dict;
+    `start`, `end` cut the data to [start, end).
 
     `grid` maps a parameter to its values: a feature period (`ema_fast`), a strategy parameter
     (`stop_atr`), or a dotted `section.name` (`risk.max_trades_per_day`, `regime.trend_adx`,
@@ -54,8 +61,8 @@ def sweep(
     or None for TRANSMISSION_DASK_ADDRESS or a LocalCluster); rows are journalled as they come,
     so a killed sweep resumes where it stopped and a finished one is read back, not rerun.
     """
-    source = as_source(data, symbol)
-    spec = SweepSpec.build(config, strategy, symbol=source.symbol, risk=risk)
+    spec = SweepSpec.build(config, strategy, risk=risk)
+    source = as_source(data, spec.symbol, start=start, end=end)
     points = expand(grid, constraint=constraint, max_tries=max_tries, seed=seed)
     return run_sweep(
         source,
@@ -99,9 +106,9 @@ def run_sweep(
             sweep_id,
             kind=kind,
             dataset=source.dataset,
-            strategy=spec.strategy,
-            spec={"spec": spec.config, "strategy": spec.strategy, "window": spec.window,
-                  "points": points, "data": data_key},
+            strategy=spec.label,
+            spec={"spec": spec.config, "strategy": spec.label, "window": spec.window,
+                  "code": spec.strategy.code_identity(), "points": points, "data": data_key},
             points=len(points),
         )  # fmt: skip
         done = store.finished_points(db, sweep_id)

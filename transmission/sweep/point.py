@@ -1,10 +1,10 @@
-"""One grid point on a worker: the engine over the bars, reduced to a row of figures.
+"""One grid point on a worker: the notebook API's single run, reduced to a row of figures.
 
-`run_point` is the one place a sweep runs the engine (the switch to another single-run
-function is one edit here). It runs on a Dask worker and writes nothing but an in-memory
-scratch journal of its own; the driver journals the row it returns. Points of one feature
-configuration share their features through a per-process cache (`_FEATURES`); a
-thread's scratch journal is kept between points.
+`run_point` runs a point through `lab.run.run_backtest`, the function behind `tm.backtest`, so
+a point and `tm.backtest` with the same parameters give the same trades. It runs on a Dask
+worker and writes nothing but an in-memory scratch journal of its own; the driver journals the
+row it returns. Points of one feature configuration share their features through a
+per-process cache (`_FEATURES`); a thread's scratch journal is kept between points.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ import numpy as np
 import pandas as pd
 
 from transmission.engine.feeds import BarSource
-from transmission.engine.runner import run_source
 from transmission.journal import Journal
-from transmission.journal.queries import risk_events_frame, signals_frame
-from transmission.metrics import compute_metrics
+from transmission.lab.run import run_backtest
 from transmission.overfitting import sharpe_ratio
 from transmission.sweep.spec import SweepSpec
 
@@ -37,38 +35,37 @@ def run_point(bars: BarSource, spec: SweepSpec, params: dict[str, Any]) -> dict[
     trades, blocked time, vetoed signals, and the trade and daily R that the overfitting
     statistics and walk-forward stitching read."""
     started = time.perf_counter()
+    spec.install()  # the user strategies, in this worker's registry
     config = spec.config_for(params)
     source = window_of(bars, spec.window)
     cache = _feature_cache(source.identity, spec.window)
     computed_before = len(cache)
     journal = _scratch_journal()
-    summary = run_source(journal, source, config, store_bars=False, feature_cache=cache)
     try:
-        trades = journal.query(
-            "SELECT timestamp_exit, trading_day, result_r FROM trades WHERE run_id = ? "
-            "ORDER BY timestamp_exit, trade_id",
-            [summary.run_id],
+        result = run_backtest(
+            source, spec.strategy, config, journal=journal, store_bars=False, feature_cache=cache
         )
-        risk = risk_events_frame(journal, summary.run_id)
-        signals = signals_frame(journal, summary.run_id)
-    finally:
-        journal.delete_run(summary.run_id)
+    except BaseException:
+        _drop_scratch_journal()  # a half-written run must not be resumed by the next point
+        raise
+    journal.delete_run(result.run_id)
+    trades, risk, signals = result.trades, result.risk_events, result.signals
     result_r = trades["result_r"].to_numpy(np.float64)
     daily = trades.groupby(trades["trading_day"].astype(str), sort=True)["result_r"].sum()
     end = int(source.bars["ts"].iloc[-1].value) if len(source.bars) else 0
     row: dict[str, Any] = {
-        **compute_metrics(result_r).to_dict(),
+        **{str(key): _plain(value) for key, value in result.metrics.items()},  # tm.backtest's
         "trades": int(result_r.size),
         "trade_sharpe": _finite(sharpe_ratio(result_r)),
         "blocked_minutes": blocked_minutes(risk, end),
         "risk_trips": int((risk["event"] == "trip").sum()) if len(risk) else 0,
         "vetoed_signals": int((signals["decision"] == "vetoed").sum()) if len(signals) else 0,
         "features_computed": len(cache) > computed_before,
-        "bars": summary.bars,
+        "bars": len(source.bars),
         "elapsed_s": time.perf_counter() - started,
         "daily_r": {day: float(r) for day, r in daily.items()},
         "trade_r": result_r.tolist(),
-        "trade_exit_ns": [int(ts.value) for ts in trades["timestamp_exit"]],
+        "trade_exit_ns": [int(pd.Timestamp(ts).value) for ts in trades["timestamp_exit"]],
     }
     return row
 
@@ -123,6 +120,13 @@ def _scratch_journal() -> Journal:
     return journal
 
 
+def _drop_scratch_journal() -> None:
+    journal: Journal | None = getattr(_scratch, "journal", None)
+    _scratch.journal = None
+    if journal is not None:
+        journal.close()
+
+
 def _feature_cache(identity: str, window: tuple[int, int] | None) -> dict[Any, Any]:
     key = (identity, window)
     cache = _FEATURES.get(key)
@@ -135,6 +139,11 @@ def _feature_cache(identity: str, window: tuple[int, int] | None) -> dict[Any, A
     while len(cache) > FEATURE_SETS_KEPT:
         cache.pop(next(iter(cache)))
     return cache
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python values (the row goes to JSON)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _finite(value: float) -> float | None:

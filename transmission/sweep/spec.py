@@ -1,17 +1,19 @@
-"""What a sweep runs: the data's window, the base config, the strategy, and how a grid point's
-parameters land in the engine config."""
+"""What a sweep runs: the data's window, the base config, the strategy (resolved by the notebook
+API's one resolver), and how a grid point's parameters land in the engine config."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
-import inspect
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
 from transmission.config import EngineConfig, load_config
 from transmission.features import FeatureConfig
-from transmission.regime import REGIMES
+from transmission.lab.run import engine_config
+from transmission.lab.strategy import StrategySpec, resolve
 
 # Where a bare parameter name goes: a feature period, else the strategy's own parameter. A
 # dotted name says its section ("risk.max_trades_per_day", "regime.trend_adx") or its strategy
@@ -22,36 +24,51 @@ FEATURE_PARAMS = frozenset(f.name for f in fields(FeatureConfig))
 
 @dataclass(frozen=True)
 class SweepSpec:
-    """The fixed part of every point of a sweep (picklable: it travels to the workers).
+    """The fixed part of every point of a sweep (picklable with cloudpickle: it travels to the
+    workers, user strategies defined in a notebook cell by value).
 
-    `config` is the base engine config as JSON; `strategy` a registered strategy that every
-    regime drives (None: the config's gearbox); `window` the [start, end) epoch-ns range of
-    the bars a point runs on (None: all of them).
+    `config` is the base engine config as JSON (the gearbox and strategy parameters of
+    `strategy` already in it); `strategy` the resolved `strategy=` of `tm.backtest`; `single`
+    the strategy that bare grid names belong to (None with a gearbox); `window` the [start, end)
+    epoch-ns range of the bars a point runs on (None: all of them).
     """
 
     config: dict[str, Any]
-    strategy: str | None = None
+    strategy: StrategySpec
+    single: str | None = None
     window: tuple[int, int] | None = None
 
     @classmethod
-    def build(
-        cls,
-        config: EngineConfig | None,
-        strategy: str | None,
-        *,
-        symbol: str,
-        risk: dict[str, Any] | None = None,
-    ) -> SweepSpec:
-        base = config or load_config(symbol=symbol)
-        data = base.model_dump(mode="json")
-        if strategy is not None:
-            data["gearbox"] = {regime: strategy for regime in REGIMES}
+    def build(cls, config: Any, strategy: Any, *, risk: dict[str, Any] | None = None) -> SweepSpec:
+        """`config` and `strategy` as `tm.backtest` takes them (a path, an EngineConfig or a
+        dict; a class, an instance, a registered name, a regime mapping or None)."""
+        base = engine_config(config)
+        spec = resolve(strategy, {}, base.gearbox)
+        spec.install(base.timeframe_minutes)
+        data = engine_config(base, spec).model_dump(mode="json")
         if risk:
             data["risk"] = {**data["risk"], **risk}
-        return cls(_validated(data).model_dump(mode="json"), strategy)
+        names = {n for n in spec.gearbox.values() if n}
+        single = None
+        if strategy is not None and not isinstance(strategy, Mapping) and len(names) == 1:
+            single = names.pop()
+        return cls(_validated(data).model_dump(mode="json"), spec, single)
+
+    @property
+    def label(self) -> str:
+        """The strategies swept, by name."""
+        return ", ".join(sorted({n for n in self.strategy.gearbox.values() if n}))
+
+    @property
+    def symbol(self) -> str:
+        return str(self.config["symbol"])
 
     def with_window(self, window: tuple[int, int] | None) -> SweepSpec:
-        return SweepSpec(self.config, self.strategy, window)
+        return SweepSpec(self.config, self.strategy, self.single, window)
+
+    def install(self) -> None:
+        """Register the user strategies in this process (a worker's, before a run)."""
+        self.strategy.install(int(self.config["timeframe_minutes"]))
 
     def config_for(self, params: dict[str, Any]) -> EngineConfig:
         """The engine config of one grid point: the base with `params` set."""
@@ -71,14 +88,14 @@ class SweepSpec:
         if not section:
             if name in FEATURE_PARAMS:
                 return "features", name
-            if self.strategy is None:
+            if self.single is None:
                 raise ValueError(
-                    f"grid parameter {key!r} is not a feature period; with no single strategy, "
-                    "name its strategy or section, e.g. 'vwap_pullback.target_r' or 'risk.x'"
+                    f"grid parameter {key!r} is not a feature period; with a gearbox, name its "
+                    "strategy or section, e.g. 'vwap_pullback.target_r' or 'risk.x'"
                 )
-            section = self.strategy
+            section = self.single
         if section not in CONFIG_SECTIONS:
-            _check_strategy_parameter(section, name, key)
+            self._check_strategy_parameter(section, name, key)
         return section, name
 
     def feature_key(self, params: dict[str, Any]) -> str:
@@ -90,27 +107,36 @@ class SweepSpec:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def identity(self) -> str:
-        text = json.dumps([self.config, self.strategy, self.window], sort_keys=True)
+        """The config, the strategies and the source of every user strategy and feature (a
+        changed class is a new sweep, not one read back as finished), and the window."""
+        text = json.dumps(
+            [self.config, self.strategy.gearbox, self.strategy.params, self.window,
+             self.strategy.code_identity()],
+            sort_keys=True, default=str,
+        )  # fmt: skip
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def _check_strategy_parameter(self, strategy: str, name: str, key: str) -> None:
+        names = sorted({n for n in self.strategy.gearbox.values() if n})
+        if strategy not in names:
+            raise ValueError(
+                f"grid parameter {key!r}: {strategy!r} is neither a config section "
+                f"({', '.join(CONFIG_SECTIONS)}) nor a strategy of this sweep ({', '.join(names)})"
+            )
+        allowed = self.strategy.parameters_of(strategy)
+        if allowed is None:
+            raise ValueError(
+                f"grid parameter {key!r}: {strategy} was given as an instance; pass its class "
+                "to sweep its parameters"
+            )
+        if name not in allowed:
+            close = difflib.get_close_matches(name, [*allowed, *FEATURE_PARAMS], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"grid parameter {key!r}: strategy {strategy!r} has no parameter {name!r}{hint}; "
+                f"allowed: {', '.join([*allowed, *sorted(FEATURE_PARAMS)])}"
+            )
 
 
 def _validated(data: dict[str, Any]) -> EngineConfig:
     return load_config(**data)
-
-
-def _check_strategy_parameter(strategy: str, name: str, key: str) -> None:
-    from transmission.strategies import available, create
-
-    if strategy not in available():
-        raise ValueError(
-            f"grid parameter {key!r}: {strategy!r} is neither a config section "
-            f"({', '.join(CONFIG_SECTIONS)}) nor a strategy ({', '.join(available())})"
-        )
-    # The registry makes instances; their class's signature lists the parameters.
-    allowed = [p for p in inspect.signature(type(create(strategy, tick=1.0))).parameters]
-    allowed = [p for p in allowed if p != "tick"]
-    if name not in allowed:
-        raise ValueError(
-            f"grid parameter {key!r}: strategy {strategy!r} has no parameter {name!r}; "
-            f"allowed: {', '.join(allowed + sorted(FEATURE_PARAMS))}"
-        )

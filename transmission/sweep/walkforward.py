@@ -10,12 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from transmission.config import EngineConfig
-from transmission.engine.feeds import BarSource
+from transmission.lab.data import as_source
 from transmission.metrics import PerformanceMetrics, compute_metrics
 from transmission.sweep.cluster import get_client, share
 from transmission.sweep.core import Progress, run_sweep
-from transmission.sweep.data import as_source, day_bounds
+from transmission.sweep.data import day_bounds
 from transmission.sweep.grid import Constraint, expand
 from transmission.sweep.result import objective_column
 from transmission.sweep.spec import SweepSpec
@@ -81,8 +80,8 @@ class WalkForwardResult:
 
 
 def walk_forward(
-    data: BarSource | str | Path | pd.DataFrame,
-    strategy: str | None,
+    data: Any,
+    strategy: Any,
     grid: Mapping[str, Sequence[Any] | Any],
     *,
     train_days: int,
@@ -91,24 +90,26 @@ def walk_forward(
     objective: str = "expected_r",
     constraint: Constraint | None = None,
     risk: dict[str, Any] | None = None,
-    config: EngineConfig | None = None,
+    config: Any = None,
+    start: Any = None,
+    end: Any = None,
     client: Any = None,
     max_tries: int | float | None = None,
     seed: int | None = None,
     journal: str | Path | None = None,
     progress: Progress = True,
-    symbol: str = "MNQ",
 ) -> WalkForwardResult:
     """Roll (or, `anchored`, grow) a `train_days` in-sample window over the trading days; in
     each, `sweep` the grid and run its best point on the next `test_days` days.
 
     Each window's runs start from a fresh engine on that window's bars (features warm up in
-    the window). Every sweep is journalled, so a walk-forward resumes like a sweep.
+    the window). Every sweep is journalled, so a walk-forward resumes like a sweep. `data`,
+    `strategy` and `config` take what `tm.sweep` (and `tm.backtest`) take.
     """
     if train_days < 1 or test_days < 1:
         raise ValueError(f"train_days and test_days must be >= 1, got {train_days}, {test_days}")
-    source = as_source(data, symbol)
-    spec = SweepSpec.build(config, strategy, symbol=source.symbol, risk=risk)
+    spec = SweepSpec.build(config, strategy, risk=risk)
+    source = as_source(data, spec.symbol, start=start, end=end)
     points = expand(grid, constraint=constraint, max_tries=max_tries, seed=seed)
     bounds = day_bounds(source)
     days = list(bounds.index)
