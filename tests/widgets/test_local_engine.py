@@ -124,3 +124,12 @@ def test_a_second_dashboard_attached_late_starts_from_the_journal(
 def test_engine_feed_refuses_an_empty_history(replayed: tuple[LiveEngine, Dashboard]) -> None:
     with pytest.raises(ValueError, match="history must be at least 1"):
         EngineFeed(Services(replayed[0].journal, replayed[0]), history=0)
+
+
+def test_the_chart_and_the_signals_come_from_the_engine_s_journal(
+    replayed: tuple[LiveEngine, Dashboard],
+) -> None:
+    _, board = replayed
+    assert "5-min candles" in board.chart.trace_names and "VWAP" in board.chart.trace_names
+    assert board.state.recent_signals(), "no signal reached the table"
+    assert 'class="tm-signal"' in board.signals.table.value

@@ -146,3 +146,14 @@ def test_remote_feed_refuses_a_url_that_is_not_http(url: str) -> None:
 def test_websocket_url_carries_the_token_and_the_scheme() -> None:
     assert websocket_url("http://h:1/", "a b") == "ws://h:1/ws?token=a+b"
     assert websocket_url("https://h", None) == "wss://h/ws"
+
+
+def test_the_chart_reads_the_api_s_candles_and_the_signals_come_over_the_socket(
+    board: Dashboard,
+) -> None:
+    wait_for(lambda: "5-min candles" in board.chart.trace_names)
+    assert "VWAP" in board.chart.trace_names
+    candles = next(t for t in board.chart.figure.data if t.type == "candlestick")
+    assert 0 < len(candles.x) <= 6 * 12
+    wait_for(lambda: board.state.recent_signals())
+    assert 'class="tm-signal"' in board.signals.table.value

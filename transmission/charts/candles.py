@@ -64,7 +64,13 @@ def vwap_traces(bars: pd.DataFrame, timeframe_minutes: int, every: int = 1) -> l
     features = compute_features(signal, bar_minutes=timeframe_minutes)
     keep = slice(None, None, max(every, 1))
     x = local_time(signal["ts"])[keep]
-    vwap, sigma = features["vwap"][keep], features["vwap_sigma"][keep]
+    return vwap_lines(x, features["vwap"][keep], features["vwap_sigma"][keep])
+
+
+def vwap_lines(x: Any, vwap: Any, sigma: Any) -> list[go.Scatter]:
+    """VWAP and its +-1 and +-2 sigma bands over `x` (VWAP and sigma computed already, e.g. by
+    the candles service)."""
+    vwap, sigma = np.asarray(vwap, dtype=float), np.asarray(sigma, dtype=float)
     traces = [
         go.Scatter(x=x, y=vwap, name="VWAP", line={"color": VWAP, "width": 1.4}, connectgaps=False)
     ]

@@ -31,6 +31,7 @@ from transmission.journal.queries import (
     run_info,
     run_number,
     runs_with_counts,
+    signals_frame,
     trade_key_for_signal,
 )
 from transmission.market.calendar import annotate, trading_days_of
@@ -314,6 +315,13 @@ class History:
             until=until,
             limit=limit,
         )
+
+    def recent_signals(self, run_id: str | None, limit: int) -> list[dict[str, Any]]:
+        """The run's newest `limit` signals, oldest first, with their decision and veto reason."""
+        if resolve_run(self.journal, run_id) is None:
+            return []
+        frame = signals_frame(self.journal, run_id).tail(limit)
+        return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
     def positions(self, run_id: str | None = None) -> list[OpenPosition]:
         return open_positions(self.journal, self.states, run_id)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import ipywidgets as widgets
+import plotly.graph_objects as go
 
+from transmission.charts.style import TEMPLATE
 from transmission.metrics import DEFAULT_WINDOW, compute_metrics, drawdown_r, equity_curve_r
 from transmission.risk.config import RiskConfig
 from transmission.widgets import render
@@ -169,7 +171,7 @@ class RecentTradesTable(widgets.VBox):
         self._drawn: tuple[Any, ...] | None = None
 
     def update(self, state: MonitorState) -> int:
-        key = (state.trades_version, state.trades_total, state.open_position)
+        key = (state.trades_version, state.trades_total, state.open_position, state.position_mark)
         if key == self._drawn:
             return 0
         self._drawn = key
@@ -177,5 +179,100 @@ class RecentTradesTable(widgets.VBox):
         self.trade_ids = [str(t["trade_id"]) for t in newest]
         title = f"Recent trades ({state.trades_total} in the run)"
         title = f'<div style="font-weight:700;color:#333">{title}</div>'
-        html = render.trades_html(newest, state.open_position)
+        html = render.trades_html(newest, state.position_view())
         return int(assign(self.title, value=title) > 0) + int(assign(self.table, value=html) > 0)
+
+
+class PriceChart(widgets.VBox):
+    """Live candles with VWAP bands, regime shading, entries and exits, and the working stop and
+    target: one `go.FigureWidget` whose traces are updated in place (never rebuilt) as candles
+    arrive; the state bounds the span (its `chart_hours`)."""
+
+    def __init__(self, height: int = 420) -> None:
+        self.figure = go.FigureWidget(
+            layout={
+                "template": TEMPLATE,
+                "height": height,
+                "xaxis": {"rangeslider": {"visible": False}},
+                "hovermode": "closest",
+                "uirevision": "live",  # keep the trader's zoom across updates
+                "legend": {"orientation": "h", "y": -0.12},
+                "margin": {"t": 10, "l": 50, "r": 10, "b": 30},
+            }
+        )
+        self.title = _title("Price")
+        self.minutes = widgets.ToggleButtons(
+            options=[("1 min", 1), ("5 min", 5)], value=5, style={"button_width": "60px"}
+        )
+        header = widgets.HBox(
+            [self.title, self.minutes],
+            layout=widgets.Layout(justify_content="space-between", align_items="center"),
+        )
+        super().__init__([header, self.figure], layout=CARD)
+        self.add_class("tm-price-chart")
+        self._drawn: tuple[Any, ...] | None = None
+
+    @property
+    def trace_names(self) -> list[str]:
+        """Names of the traces that hold data now."""
+        return [str(t.name) for t in self.figure.data if t.x is not None and len(t.x)]
+
+    def update(self, state: MonitorState) -> int:
+        position = state.position_view()
+        key = (state.candles_version, state.candle_minutes, state.trades_version, position)
+        if key == self._drawn:
+            return 0
+        self._drawn = key
+        traces, shapes = render.price_chart(
+            state.candle_rows(), state.candle_minutes, state.closed_trades(), position
+        )
+        fresh = {_slot(t): t for t in traces}
+        added = [t for name, t in fresh.items() if name not in self._names()]
+        with self.figure.batch_update():
+            for trace in self.figure.data:
+                new = fresh.get(_slot(trace))
+                if new is None:  # gone from the span (a closed position's levels): emptied
+                    empty = ("y",) if trace.type == "scatter" else ("open", "high", "low", "close")
+                    trace.update({"x": [], **{name: [] for name in empty}})
+                else:
+                    values = new.to_plotly_json()
+                    values.pop("type", None)
+                    trace.update(values)
+            self.figure.layout.shapes = shapes
+        if added:
+            self.figure.add_traces(added)
+        title = f"Price ({state.candle_minutes}-minute candles, last {state.chart_hours:g} h)"
+        assign(self.title, value=f'<div style="font-weight:700;color:#333">{title}</div>')
+        return 1
+
+    def _names(self) -> set[str]:
+        return {_slot(t) for t in self.figure.data}
+
+
+def _slot(trace: Any) -> str:
+    """Which trace of the chart a new one updates: its name (one candle trace, any length)."""
+    return "candles" if trace.type == "candlestick" else str(trace.name)
+
+
+class PositionPanel(widgets.VBox):
+    """The open position with its unrealized P&L in R and $."""
+
+    def __init__(self) -> None:
+        self.view = widgets.HTML(render.position_html(None))
+        super().__init__([_title("Open position"), self.view], layout=CARD)
+        self.add_class("tm-position-panel")
+
+    def update(self, state: MonitorState) -> int:
+        return int(assign(self.view, value=render.position_html(state.position_view())) > 0)
+
+
+class SignalsTable(widgets.VBox):
+    """The newest signals with the risk decision and, for a vetoed one, the reason."""
+
+    def __init__(self) -> None:
+        self.table = widgets.HTML(render.signals_html([]))
+        super().__init__([_title("Signals and vetoes"), self.table], layout=CARD)
+        self.add_class("tm-signals-table")
+
+    def update(self, state: MonitorState) -> int:
+        return int(assign(self.table, value=render.signals_html(state.recent_signals())) > 0)

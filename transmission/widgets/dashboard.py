@@ -23,17 +23,22 @@ from transmission.risk.config import RiskConfig
 from transmission.widgets import render
 from transmission.widgets.components import (
     EquityCurve,
+    PositionPanel,
+    PriceChart,
     RecentTradesTable,
     RegimeBadge,
     RiskPanel,
     RollingMetricsPanel,
+    SignalsTable,
     assign,
 )
 from transmission.widgets.inbox import Inbox
+from transmission.widgets.market import ApiMarket, Market
 from transmission.widgets.state import MonitorState, message
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 0.25  # seconds between flushes: at most four redraws a second
+MARKET_EVERY = 1.0  # seconds between reads of the candles and the position's mark
 
 
 class Feed(Protocol):
@@ -81,10 +86,13 @@ class FlushStats:
 
 
 class Dashboard(widgets.VBox):
-    """Regime badge, risk panel, equity curve, rolling metrics and recent trades of one engine.
+    """Price chart, regime badge, risk panel, open position, signals and vetoes, equity curve,
+    rolling metrics and recent trades of one engine.
 
     `feed` is an `EngineFeed` (an engine in this kernel) or a `RemoteFeed` (a `transmission
     serve`); with no feed, put messages in `inbox` yourself and call `flush()` (the tests do).
+    `market` reads the chart's candles and the position's mark (default: the feed's, or the
+    API of a remote feed's url); it is read at most every `market_every` seconds.
     """
 
     def __init__(
@@ -95,9 +103,12 @@ class Dashboard(widgets.VBox):
         window: int = DEFAULT_WINDOW,
         rows: int = 10,
         title: str = "transmission · live monitor",
+        market: Market | None = None,
+        market_every: float = MARKET_EVERY,
     ) -> None:
         # Set first: ipywidgets calls close() from __del__ even when __init__ failed.
         self._closed = False
+        self.market: Market | None = None
         self._pump: threading.Thread | None = None
         self._stop = threading.Event()
         self.feed = feed
@@ -109,6 +120,16 @@ class Dashboard(widgets.VBox):
         self.equity = EquityCurve()
         self.metrics = RollingMetricsPanel(window)
         self.trades = RecentTradesTable(rows)
+        self.chart = PriceChart()
+        self.position = PositionPanel()
+        self.signals = SignalsTable()
+        self.market = market if market is not None else _market_of(feed)
+        self.market_every = market_every
+        self._market_read: float | None = None
+        self._market_bar: str | None = None
+        if self.market is not None:
+            self.chart.minutes.value = self.market.span.minutes
+        self.chart.minutes.observe(lambda change: self.candle_minutes(change["new"]), "value")
         self.status_line = widgets.HTML(self._status_html())
         self.notice = widgets.HTML("")
         self.notice.add_class("tm-notice")
@@ -146,14 +167,21 @@ class Dashboard(widgets.VBox):
         )
         columns = widgets.HBox(
             [
-                widgets.VBox([self.risk], layout=widgets.Layout(width="50%")),
+                widgets.VBox(
+                    [self.risk, self.position, self.signals], layout=widgets.Layout(width="50%")
+                ),
                 widgets.VBox([self.metrics, self.equity], layout=widgets.Layout(width="50%")),
             ]
         )
         heading = widgets.HTML(f'<h3 style="margin:4px 0">{title}</h3>')
-        super().__init__([heading, header, self.status_line, columns, self.trades, self.notice])
+        super().__init__(
+            [heading, header, self.status_line, self.chart, columns, self.trades, self.notice]
+        )
         self.add_class("tm-dashboard")
-        self._components = (self.badge, self.risk, self.equity, self.metrics, self.trades)
+        self._components = (
+            self.badge, self.risk, self.equity, self.metrics, self.trades, self.chart,
+            self.position, self.signals,
+        )  # fmt: skip
         self._drawn_version = -1
         self._lock = threading.Lock()
         if feed is not None:
@@ -163,10 +191,12 @@ class Dashboard(widgets.VBox):
 
     def flush(self) -> bool:
         """Apply everything queued and redraw what changed; True when something was redrawn."""
+        market = self._read_market()  # outside the lock: a button's flush need not wait on it
         with self._lock:
             messages = self.inbox.drain()
             if self.feed is not None:
                 messages += self.feed.poll()
+            messages += market
             for item in messages:
                 self.state.apply(item)
             self.stats.flushes += 1
@@ -177,6 +207,28 @@ class Dashboard(widgets.VBox):
             self.stats.redraws += 1
             self.stats.widget_updates += self._redraw()
             return True
+
+    def candle_minutes(self, minutes: int) -> None:
+        """Draw 1- or 5-minute candles (the chart's toggle); read at the next flush."""
+        if self.market is not None and self.market.span.minutes != minutes:
+            self.market.span.switch(minutes)
+            self._market_read = None
+
+    def _read_market(self) -> list[dict[str, Any]]:
+        """The candles and the position's mark, read again only when a new bar was processed
+        (a read costs a few tenths of a second) and at most every `market_every` seconds."""
+        now, bar = time.monotonic(), self.state.last_bar_time
+        if self.market is None or (
+            self._market_read is not None
+            and (now - self._market_read < self.market_every or bar == self._market_bar)
+        ):
+            return []
+        self._market_read, self._market_bar = now, bar
+        try:
+            return self.market.read()
+        except Exception as exc:  # the chart may lag; the rest of the screen must not stop
+            log.warning("market read failed: %s", exc)
+            return []
 
     def _redraw(self) -> int:
         sent = sum(component.update(self.state) for component in self._components)
@@ -242,6 +294,9 @@ class Dashboard(widgets.VBox):
             self._pump = None
         if self.feed is not None:
             self.feed.close()
+        closing = getattr(self.market, "close", None)
+        if closing is not None:
+            closing()
         super().close()
 
     # -- controls ---------------------------------------------------------------------------------
@@ -273,3 +328,12 @@ class Dashboard(widgets.VBox):
             except Exception as exc:  # a control that fails must say so on screen
                 self.inbox.put(message("notice", {"message": f"control failed: {exc}"}))
         self.flush()
+
+
+def _market_of(feed: Feed | None) -> Market | None:
+    """The feed's own market (an `EngineFeed`'s), else the API of a remote feed's url."""
+    own = getattr(feed, "market", None)
+    if own is not None:
+        return own
+    url = getattr(feed, "url", None)
+    return ApiMarket(url, getattr(feed, "token", None)) if isinstance(url, str) else None

@@ -19,6 +19,7 @@ from transmission.journal.queries import TradeFilter, regime_changes_frame, run_
 from transmission.services import Services, records
 from transmission.strategies.names import display_name
 from transmission.widgets.inbox import Inbox
+from transmission.widgets.market import ServicesMarket
 from transmission.widgets.state import message
 
 
@@ -49,6 +50,7 @@ class EngineFeed:
         self.history = history
         self.description = f"in-kernel engine x{engine.speed:g}"
         self._unsubscribe: Callable[[], None] | None = None
+        self.market = ServicesMarket(services, engine.run_id)  # the chart and the position's mark
 
     def attach(self, inbox: Inbox) -> None:
         """Subscribe first, then take the snapshot, so no event falls in between."""

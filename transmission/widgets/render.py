@@ -12,7 +12,11 @@ from html import escape
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 
+from transmission.charts.candles import candle_trace, regime_shapes, trade_traces, vwap_lines
+from transmission.charts.style import LOSS, WIN, local_time
 from transmission.palette import regime_colour
 
 ARROWS = {"up": "▲", "down": "▼"}
@@ -276,3 +280,139 @@ def status_line_html(
         f"{bars_processed:,} bars · run {escape(run_id or '-')} · {escape(source)} · "
         f'<span style="color:{colour}">{escape(connection)}</span></div>'
     )
+
+
+def fmt_usd(value: float | None) -> str:
+    if value is None or not np.isfinite(value):
+        return "-"
+    return f"{'+' if value >= 0 else '−'}${abs(value):,.2f}"
+
+
+def position_html(position: dict[str, Any] | None) -> str:
+    """The open position: side, size, entry, the working stop and target, last price and the
+    unrealized P&L in R and $ (as the positions service marks it)."""
+    if not position:
+        return '<div class="tm-position" data-open="false" style="color:#6b6b6b">flat</div>'
+    p = position
+    r, usd = p.get("open_pnl_r"), p.get("open_pnl_usd")
+    colour = r_colour(r)
+    return (
+        f'<div class="tm-position" data-open="true" style="line-height:1.5">'
+        f"<b>{escape(str(p.get('trade_type', '')))} {escape(str(p.get('contracts', '')))}</b> "
+        f"{escape(str(p.get('strategy_used', '')))} · "
+        f"entry {_cell('entry_price', p.get('entry_price'))}"
+        f" at {fmt_time(p.get('timestamp_entry'), with_date=False)} · "
+        f"stop {_cell('stop_price', p.get('stop_price'))} · "
+        f"target {_cell('target_price', p.get('target_price'))}<br>"
+        f"last {_cell('last_price', p.get('last_price'))} · unrealized "
+        f'<span class="tm-unrealized" style="color:{colour};font-weight:700;font-size:1.2em">'
+        f"{fmt_r(r)} · {fmt_usd(usd)}</span></div>"
+    )
+
+
+def signals_html(signals: Sequence[dict[str, Any]]) -> str:
+    """The newest signals first: when, strategy, side, price, the risk decision and why a vetoed
+    one was refused."""
+    head = "".join(
+        f"<th align=left>{name}</th>"
+        for name in ("time", "strategy", "side", "entry", "decision", "veto reason")
+    )
+    rows = []
+    for s in signals:
+        vetoed = s.get("decision") != "accepted"
+        colour = BAD if vetoed else GOOD
+        rows.append(
+            f'<tr class="tm-signal" data-decision="{escape(str(s.get("decision")))}">'
+            f"<td>{fmt_time(s.get('timestamp'))}</td>"
+            f"<td>{escape(str(s.get('strategy', '')))}</td>"
+            f"<td>{escape(str(s.get('side', '')))}</td>"
+            f"<td>{_cell('entry_price', s.get('entry_price'))}</td>"
+            f'<td style="color:{colour};font-weight:600">{escape(str(s.get("decision")))}</td>'
+            f"<td>{escape(str(s.get('veto_reason') or '-'))}</td></tr>"
+        )
+    if not rows:
+        rows.append('<tr><td colspan="6" style="color:#6b6b6b">no signals yet</td></tr>')
+    return (
+        '<table class="tm-signals" style="border-collapse:collapse;width:100%;font-size:0.9em">'
+        f"<tr>{head}</tr>{''.join(rows)}</table>"
+    )
+
+
+CHART_TRADE_FIELDS = (
+    "timestamp_entry", "timestamp_exit", "trade_type", "strategy_used", "regime", "entry_price",
+    "stop_price", "target_price", "exit_price", "exit_reason", "result_r", "pnl_usd",
+)  # fmt: skip
+
+
+def price_chart(
+    candles: Sequence[dict[str, Any]],
+    minutes: int,
+    trades: Sequence[dict[str, Any]],
+    position: dict[str, Any] | None,
+) -> tuple[list[go.Scatter | go.Candlestick], list[dict[str, Any]]]:
+    """The live chart's traces and shapes from the candles service's rows (VWAP and bands
+    included) and the trades: the notebook charts' builders, on the chart's span only."""
+    if not candles:
+        return [], []
+    frame = pd.DataFrame(list(candles))
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    traces: list[go.Scatter | go.Candlestick] = [candle_trace(frame, minutes)]
+    x = local_time(frame["ts"])
+    vwap = pd.to_numeric(frame["vwap"], errors="coerce")
+    sigma = pd.to_numeric(frame["vwap_sigma"], errors="coerce")
+    traces += vwap_lines(x, vwap, sigma)
+    start, last = frame["ts"].iloc[0], frame["ts"].iloc[-1] + pd.Timedelta(minutes=minutes)
+    shown = [t for t in trades if t.get("timestamp_exit") and _at(t["timestamp_exit"]) >= start]
+    if shown:
+        table = pd.DataFrame([{k: t.get(k) for k in CHART_TRADE_FIELDS} for t in shown])
+        for column in ("timestamp_entry", "timestamp_exit"):
+            table[column] = pd.to_datetime(table[column], utc=True)
+        table["pnl_usd"] = pd.to_numeric(table["pnl_usd"], errors="coerce").fillna(0.0)
+        traces += trade_traces(table)
+    shapes = regime_shapes(_regime_changes(frame), last)
+    if position and position.get("timestamp_entry"):
+        traces += working_levels(position, last)
+    return traces, shapes
+
+
+def _at(value: Any) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("America/New_York") if ts.tzinfo is None else ts
+
+
+def _regime_changes(frame: pd.DataFrame) -> pd.DataFrame:
+    """The candles' regime column as change points (a candle's regime holds from its start)."""
+    if "regime" not in frame:
+        return pd.DataFrame(columns=["ts", "regime"])
+    regime = frame["regime"].fillna("NO_TRADE").astype(str)
+    moved = regime.ne(regime.shift())
+    return pd.DataFrame({"ts": frame["ts"][moved], "regime": regime[moved]}).reset_index(drop=True)
+
+
+def working_levels(position: dict[str, Any], until: pd.Timestamp) -> list[go.Scatter]:
+    """The open position's entry, working stop and target as lines from its entry to now."""
+    ends = [_at(position["timestamp_entry"]).tz_convert("UTC"), _at(until).tz_convert("UTC")]
+    x = list(local_time(pd.Series(ends)))
+    out = []
+    for key, colour, name in (
+        ("entry_price", "#333333", "open entry"),
+        ("stop_price", LOSS, "working stop"),
+        ("target_price", WIN, "working target"),
+    ):
+        price = position.get(key)
+        if price is not None:
+            out.append(
+                go.Scatter(
+                    x=x,
+                    y=[float(price), float(price)],
+                    mode="lines",
+                    name=name,
+                    line={
+                        "color": colour,
+                        "width": 2,
+                        "dash": "solid" if key == "entry_price" else "dot",
+                    },
+                    hovertemplate=f"{name} %{{y:.2f}}<extra></extra>",
+                )
+            )
+    return out

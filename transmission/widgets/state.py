@@ -12,6 +12,9 @@ engine's own methods:
 | `trades` | `{"trades": [...], "total": n}`: recent closed trades, any order |
 | `connection` | `{"state": "connecting" / "connected" / "disconnected", "detail"}` |
 | `notice` | `{"message"}`: something the user should read (a failed halt, a lost connection) |
+| `candles` | `{"minutes", "candles": [...]}`: bars with VWAP bands and regime (GET /api/candles) |
+| `positions` | `{"positions": [{trade, last_price, unrealized_r, unrealized_usd}]}` |
+| `signals` | `{"signals": [...]}`: recent signals with their decision and veto reason |
 
 `MonitorState.apply` never raises on a malformed message: it counts it and moves on, because
 one bad message must not freeze a trader's screen.
@@ -37,7 +40,9 @@ from transmission.risk.status import RuleStatus
 log = logging.getLogger(__name__)
 EXCHANGE_ZONE = ZoneInfo(EXCHANGE_TZ)
 
-SNAPSHOT_TYPES = ("status", "risk", "trades", "connection", "notice")
+SNAPSHOT_TYPES = (
+    "status", "risk", "trades", "connection", "notice", "candles", "positions", "signals",
+)  # fmt: skip
 # The status message's fields are the engine's one status schema; the regime pair is read apart
 # (it also moves `regime_since`).
 STATUS_FIELDS = tuple(
@@ -51,6 +56,8 @@ class MonitorState:
     """The dashboard's picture of one engine; `version` moves whenever something changes."""
 
     keep_trades: int = 5000
+    keep_signals: int = 20
+    chart_hours: float = 6.0  # the price chart keeps the last so many hours of candles
     run_id: str | None = None
     symbol: str | None = None
     system_state: str = "unknown"
@@ -74,9 +81,14 @@ class MonitorState:
     trades_total: int = 0
     connection: str = "connecting"
     notice: str | None = None
+    signals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    candles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    candle_minutes: int = 5
+    position_mark: dict[str, Any] | None = None
     counts: Counter[str] = field(default_factory=Counter)
     version: int = 0
     trades_version: int = 0
+    candles_version: int = 0
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -88,6 +100,32 @@ class MonitorState:
         """Results of the known closed trades in R, oldest first (for equity and metrics)."""
         values = [_float(t.get("result_r")) for t in self.closed_trades()]
         return np.array([v for v in values if v is not None], dtype=np.float64)
+
+    def recent_signals(self) -> list[dict[str, Any]]:
+        """The newest known signals, newest first."""
+        return sorted(self.signals.values(), key=_signal_order, reverse=True)
+
+    def candle_rows(self) -> list[dict[str, Any]]:
+        """The chart's candles, oldest first."""
+        return [self.candles[ts] for ts in sorted(self.candles, key=_instant)]
+
+    def position_view(self) -> dict[str, Any] | None:
+        """The open position with its unrealized P&L (`open_pnl_r`, `open_pnl_usd`, `last_price`)
+        when the mark is of the same position; None when flat."""
+        if self.open_position is None:
+            return None
+        mark = self.position_mark
+        same = mark is not None and _same_position(mark.get("trade") or {}, self.open_position)
+        if not same:
+            return dict(self.open_position)
+        assert mark is not None
+        return {
+            **self.open_position,
+            "open_pnl_r": _float(mark.get("unrealized_r")),
+            "open_pnl_usd": _float(mark.get("unrealized_usd")),
+            "last_price": _float(mark.get("last_price")),
+            "last_price_time": mark.get("last_price_time"),
+        }
 
     # -- writing ----------------------------------------------------------------------------------
 
@@ -147,6 +185,22 @@ def _body(message: dict[str, Any], kind: object) -> Any:
     return {k: v for k, v in message.items() if k not in ("type", "timestamp")}
 
 
+def _instant(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value))
+
+
+def _signal_order(signal: dict[str, Any]) -> tuple[str, str]:
+    return (str(signal.get("timestamp") or signal.get("ts") or ""), str(signal["signal_id"]))
+
+
+def _same_position(trade: dict[str, Any], position: dict[str, Any]) -> bool:
+    """The API's open trade and the dashboard's open position are one (same entry time and
+    price; ids differ between the engine's events and the API)."""
+    entry, shown = trade.get("timestamp_entry"), position.get("timestamp_entry")
+    same_time = entry is None or shown is None or _instant(entry) == _instant(shown)
+    return same_time and _float(trade.get("entry_price")) == _float(position.get("entry_price"))
+
+
 def _exit_order(trade: dict[str, Any]) -> tuple[str, str]:
     return (str(trade.get("timestamp_exit") or ""), str(trade["trade_id"]))
 
@@ -203,6 +257,51 @@ def _on_regime_change(state: MonitorState, data: dict[str, Any], timestamp: Any)
 
 def _on_signal(state: MonitorState, data: dict[str, Any], timestamp: Any) -> None:
     state.set(last_signal={**data, "timestamp": timestamp})
+    _add_signals(state, [{**data, "timestamp": timestamp}])
+
+
+def _add_signals(state: MonitorState, signals: list[dict[str, Any]]) -> None:
+    for signal in signals:
+        signal_id = str(signal["signal_id"])
+        if state.signals.get(signal_id) != signal:
+            state.signals[signal_id] = signal
+            state.version += 1
+    for old in state.recent_signals()[state.keep_signals :]:
+        del state.signals[str(old["signal_id"])]
+
+
+def _on_signals(state: MonitorState, data: dict[str, Any], _: Any) -> None:
+    shown = [{**s, "timestamp": s.get("timestamp") or s.get("ts")} for s in data["signals"]]
+    _add_signals(state, shown)
+
+
+def _on_candles(state: MonitorState, data: dict[str, Any], _: Any) -> None:
+    minutes = int(data.get("minutes") or state.candle_minutes)
+    if minutes != state.candle_minutes:
+        state.candles.clear()
+        state.set(candle_minutes=minutes)
+    changed = False
+    for candle in data["candles"]:
+        key = str(candle["ts"])
+        if state.candles.get(key) != candle:
+            state.candles[key] = candle
+            changed = True
+    if not state.candles:
+        return
+    # Bounded: the last `chart_hours` before the newest candle.
+    newest = max(_instant(ts) for ts in state.candles)
+    horizon = newest.timestamp() - state.chart_hours * 3600
+    for key in [ts for ts in state.candles if _instant(ts).timestamp() < horizon]:
+        del state.candles[key]
+        changed = True
+    if changed:
+        state.version += 1
+        state.candles_version += 1
+
+
+def _on_positions(state: MonitorState, data: dict[str, Any], _: Any) -> None:
+    positions = data["positions"]
+    state.set(position_mark=dict(positions[0]) if positions else None)
 
 
 def _on_risk_update(state: MonitorState, data: dict[str, Any], _: Any) -> None:
@@ -311,6 +410,9 @@ _HANDLERS = {
     "trades": _on_trades,
     "connection": _on_connection,
     "notice": _on_notice,
+    "candles": _on_candles,
+    "positions": _on_positions,
+    "signals": _on_signals,
     "pong": _ignore,
     "ping": _ignore,
 }
