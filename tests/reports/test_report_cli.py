@@ -190,7 +190,7 @@ def test_weekly_report_html_figures_by_strategy_equal_transmission_metrics(
         assert float(str(cells["E[R]"]["data-value"])) == pytest.approx(figures["all_expected_r"])
     days = {r["data-key"]: r for r in soup.select("table#daily-pnl tbody tr")}
     assert list(days) == [f"2023-11-{d}" for d in (27, 28, 29, 30)] + ["2023-12-01"]
-    # -5.37 since the expiry fix (issue 13) re-recorded the default golden replay: S4/S7/S31/S33 trade.
+    # -5.37 since the expiry fix (issue 13) re-recorded the default golden replay.
     assert re.search(r"Week P&amp;L</div><div class=\"value tx-neg\">-5\.37 R", str(soup))
 
 
