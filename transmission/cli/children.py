@@ -10,8 +10,10 @@ import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import psutil
+if TYPE_CHECKING:
+    import psutil
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Child:
 def stop_all(children: Sequence[Child], timeout: float = 15.0) -> None:
     """SIGTERM each child's process group, wait up to `timeout`, then SIGKILL what is left,
     descendants in other groups (kernels) included."""
+    import psutil  # the [monitor] extra's: the CLI must start without it
+
     family = [proc for child in children for proc in _family(child.process.pid)]
     for child in children:
         _signal_group(child.process.pid, signal.SIGTERM)
@@ -60,6 +64,8 @@ def stop_all(children: Sequence[Child], timeout: float = 15.0) -> None:
 
 def _family(pid: int) -> list[psutil.Process]:
     """The process and every descendant still running."""
+    import psutil
+
     try:
         parent = psutil.Process(pid)
         return [parent, *parent.children(recursive=True)]
