@@ -178,7 +178,10 @@ def engine_sections() -> list[tuple[str, str, list[Key]]]:
         )),
     ]  # fmt: skip
     for name in registry.available():
-        parameters = inspect.signature(registry._REGISTRY.get(name)).parameters.values()
+        factory = registry._REGISTRY.get(name)
+        if not getattr(factory, "__module__", "").startswith("transmission."):
+            continue  # a user's strategy registered in this process (a notebook, a test)
+        parameters = inspect.signature(factory).parameters.values()
         keys = [
             Key(p.name, _type(p.annotation), _default(p.default),
                 _meaning(f"strategies.{name}.{p.name}"))

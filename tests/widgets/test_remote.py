@@ -155,5 +155,6 @@ def test_the_chart_reads_the_api_s_candles_and_the_signals_come_over_the_socket(
     assert "VWAP" in board.chart.trace_names
     candles = next(t for t in board.chart.figure.data if t.type == "candlestick")
     assert 0 < len(candles.x) <= 6 * 12
+    # The table, not the state: the state is folded before the flush redraws the components.
     wait_for(lambda: board.state.recent_signals())
-    assert 'class="tm-signal"' in board.signals.table.value
+    wait_for(lambda: 'class="tm-signal"' in board.signals.table.value)
