@@ -218,11 +218,10 @@ def _live_state(engine: LiveEngine) -> EngineState:
     )
 
 
-def _journal_state(journal: Journal, run_id: str | None) -> EngineState | None:
-    run = resolve_run(journal, run_id)
+def run_config(journal: Journal, run: str | None) -> tuple[dict[str, Any], EngineConfig] | None:
+    """A run's journalled row and the engine config it ran with (None: no such run)."""
     info = run_info(journal, run) if run else None
-    checkpoint = journal.load_checkpoint(run) if run else None
-    if run is None or info is None or checkpoint is None or "orchestrator" not in checkpoint.state:
+    if info is None:
         return None
     params = info["params"]
     params = json.loads(params) if isinstance(params, str) else params
@@ -230,6 +229,16 @@ def _journal_state(journal: Journal, run_id: str | None) -> EngineState | None:
         config = EngineConfig(**params["config"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"run {run}: its stored engine config cannot be read: {exc}") from None
+    return info, config
+
+
+def _journal_state(journal: Journal, run_id: str | None) -> EngineState | None:
+    run = resolve_run(journal, run_id)
+    found = run_config(journal, run)
+    checkpoint = journal.load_checkpoint(run) if run else None
+    if run is None or found is None or checkpoint is None or "orchestrator" not in checkpoint.state:
+        return None
+    info, config = found
     saved = checkpoint.state["orchestrator"]
     risk = RiskManager(config.risk_config(), config.strategy_names())
     risk.restore(saved["risk"])

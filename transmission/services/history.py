@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from transmission.config import EngineConfig
 from transmission.contracts import contract_for
 from transmission.features import compute_features
 from transmission.journal import Journal
@@ -28,7 +27,6 @@ from transmission.journal.queries import (
     public_trade_id,
     regime_changes_frame,
     resolve_run,
-    run_info,
     run_number,
     runs_with_counts,
     signals_frame,
@@ -37,7 +35,7 @@ from transmission.journal.queries import (
 from transmission.market.calendar import annotate, trading_days_of
 from transmission.market.resample import resample
 from transmission.metrics import drawdown_r, equity_curve_r
-from transmission.services.engine_state import EngineStates
+from transmission.services.engine_state import EngineStates, run_config
 
 if TYPE_CHECKING:
     from transmission.engine.live import LiveEngine
@@ -135,19 +133,6 @@ def equity(journal: Journal, f: TradeFilter, *, by: str) -> dict[str, Any]:
     return {"run_id": run, "by": by, "points": points}
 
 
-def _run_config(journal: Journal, run: str | None) -> tuple[dict[str, Any], EngineConfig] | None:
-    info = run_info(journal, run) if run else None
-    if info is None:
-        return None
-    params = info["params"]
-    params = json.loads(params) if isinstance(params, str) else params
-    try:
-        config = EngineConfig(**params["config"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"run {run}: its stored engine config cannot be read: {exc}") from None
-    return info, config
-
-
 def candles(
     journal: Journal,
     run_id: str | None,
@@ -165,7 +150,7 @@ def candles(
     if minutes not in CANDLE_MINUTES:
         raise ValueError(f"candles come in {CANDLE_MINUTES} minutes, not {minutes}")
     run = resolve_run(journal, run_id)
-    found = _run_config(journal, run)
+    found = run_config(journal, run)
     if found is None:
         return None
     info, config = found
