@@ -65,7 +65,9 @@ test: $(DEV) system-deps
 	$(BIN)/ruff format --check transmission tests benchmarks
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
-	$(BIN)/pytest
+	# One worker per core (pytest-xdist): most slow tests wait on a server, kernel or browser
+	# they started, so two workers halve the suite's wall time on a 2-core machine.
+	$(BIN)/pytest -n auto --dist worksteal --durations=15
 	@$(MAKE) --no-print-directory smoke
 
 lint: $(DEV)
