@@ -522,7 +522,7 @@ def trade_stats_table(
     for label, key, fmt, signed in STATS_ROWS:
         cells = []
         for _, stats in columns:
-            value = stats.get(key)
+            value: Any = stats.get(key)
             data = "" if _missing(value) else f' data-value="{float(value)!r}"'
             css = f"r {tone(value)}".strip() if signed else "r"
             cells.append(f'<td class="{css}" data-key="{key}"{data}>{html.escape(fmt(value))}</td>')
@@ -539,7 +539,7 @@ def trade_stats_table(
 
 
 def _block_span(row: dict[str, Any]) -> str:
-    minutes = row.get("minutes")
+    minutes: Any = row.get("minutes")
     if _missing(minutes):
         return DASH
     if row["trading_days"] >= 2:
