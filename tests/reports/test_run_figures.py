@@ -15,9 +15,14 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.samples import SAMPLE
-from transmission.engine.feeds import from_file
+from transmission.config import load_config
+from transmission.engine.feeds import from_file, from_simulator
+from transmission.engine.runner import run_source
+from transmission.journal import Journal
 from transmission.market.calendar import globex_session, trading_days_of
 from transmission.metrics import trade_stats
+from transmission.reports import tables
+from transmission.reports.content import load_daily
 
 from .conftest import TRADED_DAY, invoke
 
@@ -177,3 +182,35 @@ def test_weekly_report_of_an_unknown_run_exits_2_before_any_kernel_starts(
     assert code == 2, output
     assert "no run 'nosuch' in" in output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def paused_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """40 simulated days: the win-rate pause of vwap_pullback trips on day 21 and never lifts."""
+    db = tmp_path_factory.mktemp("paused") / "sim.duckdb"
+    with Journal(db) as journal:
+        run_source(journal, from_simulator(40, "MNQ"), load_config())
+    return db
+
+
+def test_daily_report_of_a_day_inside_a_long_pause_shows_the_block_that_began_before_it(
+    paused_db: Path,
+) -> None:
+    content = load_daily(paused_db)  # the run's last day, 19 trading days into the pause
+    with duckdb.connect(str(paused_db), read_only=True) as con:
+        trip_ts, reason = con.execute(
+            "SELECT ts, reason FROM risk_events WHERE rule = 'wilson_win_rate' AND event = 'trip'"
+        ).fetchone()  # type: ignore[misc]
+        vetoed = con.execute(
+            "SELECT count(*) FROM signals WHERE decision != 'accepted' AND veto_reason LIKE ?",
+            ["vwap_pullback: win-rate lower bound%"],
+        ).fetchone()[0]  # type: ignore[index]
+    assert trip_ts < globex_session(content.day)[0]
+    (block,) = [b for b in content.risk["blocks"] if b["rule"] == "wilson_win_rate"]
+    assert block["end"] is None and block["strategy"] == "vwap_pullback"
+    assert block["trading_days"] == 20 and block["reason"] == reason
+    # The headline counts what the pause vetoed over the whole run, not only that day.
+    (headline,) = [h for h in content.risk["headlines"] if h.startswith("wilson_win_rate")]
+    assert headline.endswith(f"wilson_win_rate vetoed {vetoed} signals in all") and vetoed > 0
+    html = tables.daily_risk_summary(content)
+    assert "still holding" in html and "20 trading days" in html and "to trade through" in html
