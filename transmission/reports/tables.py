@@ -569,7 +569,6 @@ def risk_summary_html(risk: dict[str, Any], period: str, table_id: str = "risk")
         Column("Blocked from", "from", _fmt_stamp),
         Column("Until", "to", lambda v: "still holding" if _missing(v) else _fmt_stamp(v)),
         Column("For", "span"),
-        Column("Minutes", "minutes", fmt_minutes, numeric=True),
         Column("Why", "reason", wrap=True),
         Column("Lasts until", "until"),
     )
