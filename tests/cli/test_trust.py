@@ -180,3 +180,16 @@ def test_backtest_summary_prints_its_risk_lines_and_sample_warning_as_text(tmp_p
     assert "`[risk] profile` in the config" in " ".join(result.stdout.split())
     assert any(line.startswith("sample ") and "too few to judge" in line for line in lines)
     assert "[/]" not in result.stdout and "\\[" not in result.stdout
+
+
+@pytest.mark.slow
+def test_metrics_name_a_run_whose_stored_config_this_version_cannot_read(tmp_path: Path) -> None:
+    db = str(tmp_path / "j.duckdb")
+    run_id = json.loads(cli("backtest", "--simulate", "2", "--db", db, "--json").stdout)["run_id"]
+    with duckdb.connect(db) as con:  # as an older version might have stored it
+        con.execute(
+            'UPDATE runs SET params = json_merge_patch(params, \'{"config": {"gone": 1}}\')'
+        )
+    read = cli("metrics", "--db", db)
+    assert read.returncode == 0, read.stderr
+    assert f"run {run_id} (backtest, completed; MNQ, simulator: 2 days, seed 7" in read.stderr

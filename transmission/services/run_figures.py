@@ -23,6 +23,7 @@ from transmission.journal.queries import (
     TradeFilter,
     bars_frame,
     risk_events_frame,
+    run_info,
     signals_frame,
     trades_frame,
 )
@@ -84,28 +85,35 @@ def describe_run(journal: Journal, run_id: str | None) -> RunDescription:
     """The run `run_id` (None: the journal's latest); ValueError, naming the journal, when the
     journal has no such run or none at all."""
     run = journal.require_run(run_id)
-    found = run_config(journal, run)
-    assert found is not None  # require_run found it
-    info, config = found
+    info = run_info(journal, run)
+    assert info is not None  # require_run found it
     params = info["params"]
     params = json.loads(params) if isinstance(params, str) else (params or {})
     description = params.get("description")
-    first, last = _bar_span(journal, run, str(info["dataset"]), config.symbol, config.data)
+    start, profile = None, None
+    try:
+        found = run_config(journal, run)
+    except ValueError:  # a config an older version stored: the run is still named
+        found = None
+    if found is not None:
+        start, profile = found[1].data.start, found[1].risk_config().profile
+    symbol, dataset = str(info["symbol"]), str(info["dataset"])
+    first, last = _bar_span(journal, run, dataset, symbol, start)
     return RunDescription(
         run_id=run,
         kind=str(info["kind"]),
         status=str(info["status"]),
-        symbol=str(info["symbol"]),
-        dataset=str(info["dataset"]),
+        symbol=symbol,
+        dataset=dataset,
         description=str(description) if description is not None else None,
         first_bar=first,
         last_bar=last,
-        risk_profile=config.risk_config().profile,
+        risk_profile=profile,
     )
 
 
 def _bar_span(
-    journal: Journal, run: str, dataset: str, symbol: str, data: Any
+    journal: Journal, run: str, dataset: str, symbol: str, start: date | None
 ) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """The first and last bar the run processed: its dataset's bars within the run's trading
     days (`[data] start/end`), up to the last bar of its checkpoint."""
@@ -113,7 +121,7 @@ def _bar_span(
     if checkpoint is None or checkpoint.last_bar_ns is None:
         return None, None
     last = pd.Timestamp(checkpoint.last_bar_ns, unit="ns", tz="UTC").tz_convert(EXCHANGE_TZ)
-    since = globex_session(data.start)[0] if data.start is not None else None
+    since = globex_session(start)[0] if start is not None else None
     row = journal.query(
         "SELECT min(ts) AS first FROM bars WHERE dataset = ? AND symbol = ?"
         + (" AND ts >= ?" if since is not None else ""),
