@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
+import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests.api.conftest import BacktestJournal, Server
-from transmission.metrics import compute_metrics
+from tests.samples import SAMPLE
+from transmission.engine.feeds import BarSource, from_file, from_simulator
+from transmission.market.calendar import globex_session, trading_days_of
+from transmission.metrics import compute_metrics, trade_stats
+from transmission.risk.summary import risk_summary
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +85,84 @@ def test_metrics_with_a_bad_parameter_are_422(server: Server, params):
     with server.client() as http:
         got = http.get("/api/metrics", params=params)
     assert got.status_code == 422 and got.json()["error"] == "invalid_request"
+
+
+@pytest.fixture(scope="module")
+def source(backtest_journal: BacktestJournal) -> BarSource:
+    """The bars the session's backtest ran on, read again from their file (or simulator)."""
+    if SAMPLE.exists():
+        return from_file(SAMPLE, "MNQ")
+    return from_simulator(6, "MNQ", seed=11)
+
+
+def _journal_frames(path: Path, run_id: str) -> tuple[pd.DataFrame, ...]:
+    """The run's trades, tripwire events and signals straight from a copy of the file."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return tuple(
+            con.execute(f"SELECT * FROM {table} WHERE run_id = ? ORDER BY {order}", [run_id]).df()
+            for table, order in (
+                ("trades", "timestamp_exit, trade_id"),
+                ("risk_events", "ts, seq"),
+                ("signals", "ts, signal_id"),
+            )
+        )
+
+
+def test_metrics_with_details_give_the_runs_trade_stats_and_risk_summary(
+    server: Server, backtest_journal: BacktestJournal, source: BarSource
+):
+    run = backtest_journal.run_id
+    with server.client() as http:
+        got = http.get("/api/metrics", params={"run_id": run, "details": "true"}).json()
+    trades, events, signals = _journal_frames(backtest_journal.copy, run)
+    for frame in (events, signals):
+        frame["ts"] = frame["ts"].dt.tz_convert("America/New_York")
+    days = list(trading_days_of(source.bars["ts"]).unique())
+    stats = trade_stats(trades, source.bars, point_value=2.0, trading_days=days).to_dict()
+    assert got["stats"] == pytest.approx(stats)
+    assert got["stats"]["sharpe_daily"] is not None and got["stats"]["exposure"] > 0
+    risk = risk_summary(events, signals, days, source.bars["ts"].iloc[-1])
+    assert got["risk"] == {**risk, "profile": "live"}
+    assert got["risk"]["blocks"] and got["risk"]["vetoes"]  # the sample trips and vetoes
+    assert got["run"]["run_id"] == run and got["run"]["symbol"] == "MNQ"
+    assert pd.Timestamp(got["run"]["first_bar"]) == source.bars["ts"].iloc[0]
+    assert pd.Timestamp(got["run"]["last_bar"]) == source.bars["ts"].iloc[-1]
+    # The metrics themselves are those without details.
+    assert {k: got[k] for k in compute_metrics([]).to_dict()} == pytest.approx(
+        compute_metrics(trades["result_r"].to_numpy()).to_dict()
+    )
+
+
+def test_metrics_with_details_of_one_day_cover_that_days_trades_and_blocks(
+    server: Server, backtest_journal: BacktestJournal, results: list[dict]
+):
+    day = results[0]["trading_day"]
+    params = {"run_id": backtest_journal.run_id, "details": "true", "since": day, "until": day}
+    with server.client() as http:
+        got = http.get("/api/metrics", params=params).json()
+    assert got["stats"]["trades"] == sum(t["trading_day"] == day for t in results)
+    assert got["stats"]["trading_days"] == got["risk"]["trading_days"] == 1
+    start, end = globex_session(date.fromisoformat(day))
+    for block in got["risk"]["blocks"]:
+        assert pd.Timestamp(block["start"]) < end
+        assert block["end"] is None or pd.Timestamp(block["end"]) > start
+
+
+def test_metrics_without_details_are_the_metrics_alone(
+    server: Server, backtest_journal: BacktestJournal
+):
+    with server.client() as http:
+        got = http.get("/api/metrics", params={"run_id": backtest_journal.run_id}).json()
+        grouped = http.get(
+            "/api/metrics",
+            params={"run_id": backtest_journal.run_id, "by": "regime", "details": "true"},
+        ).json()
+    assert not {"run", "stats", "risk"} & set(got)
+    assert grouped["stats"]["trades"] == sum(g["total_trades"] for g in grouped["groups"].values())
+
+
+def test_metrics_with_details_of_an_unknown_run_are_404_naming_it(server: Server):
+    with server.client() as http:
+        got = http.get("/api/metrics", params={"run_id": "no-such-run", "details": "true"})
+    assert got.status_code == 404
+    assert "unknown run 'no-such-run'" in got.json()["message"]

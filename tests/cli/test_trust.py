@@ -124,7 +124,13 @@ def test_reading_commands_name_the_run_and_refuse_an_unknown_one(
     run_id = json.loads(cli("backtest", "--simulate", "2", "--db", db, "--json").stdout)["run_id"]
     read = cli(command, "--db", db)
     assert read.returncode == 0, read.stderr
-    assert f"run {run_id} (backtest, completed" in read.stderr
+    # Which run, and what it was run on: symbol, source, dataset, first and last bar.
+    bars = from_simulator(2, "MNQ").bars
+    span = f"{bars['ts'].iloc[0]:%Y-%m-%d %H:%M} to {bars['ts'].iloc[-1]:%Y-%m-%d %H:%M} ET"
+    assert f"run {run_id} (backtest, completed; MNQ, simulator: 2 days, seed 7, dataset sim-" in (
+        read.stderr
+    )
+    assert f", {span})" in read.stderr
     unknown = cli(command, "--db", db, "--run", "backtest-nosuch")
     assert unknown.returncode == 2
     assert "unknown run 'backtest-nosuch'" in unknown.stderr
@@ -161,3 +167,29 @@ def test_backtest_warns_when_naive_times_are_not_eastern_and_tz_fixes_it(tmp_pat
     assert fixed.returncode == 0, fixed.stderr
     assert "maintenance break" not in fixed.stderr
     assert json.loads(fixed.stdout)["bars"] == len(bars)
+
+
+def test_backtest_summary_prints_its_risk_lines_and_sample_warning_as_text(tmp_path: Path) -> None:
+    # 40 simulated days: a strategy's win-rate pause holds to the end of the data (a headline),
+    # and 17 trades are too few to judge.
+    result = cli("backtest", "--simulate", "40", "--db", str(tmp_path / "j.duckdb"))
+    assert result.returncode == 0, result.stderr
+    lines = [line.strip("│ ") for line in result.stdout.splitlines()]
+    assert lines[0].startswith("risk: wilson_win_rate paused vwap_pullback from ")
+    assert any(line.startswith("risk: to trade through: ") for line in lines)
+    assert "`[risk] profile` in the config" in " ".join(result.stdout.split())
+    assert any(line.startswith("sample ") and "too few to judge" in line for line in lines)
+    assert "[/]" not in result.stdout and "\\[" not in result.stdout
+
+
+@pytest.mark.slow
+def test_metrics_name_a_run_whose_stored_config_this_version_cannot_read(tmp_path: Path) -> None:
+    db = str(tmp_path / "j.duckdb")
+    run_id = json.loads(cli("backtest", "--simulate", "2", "--db", db, "--json").stdout)["run_id"]
+    with duckdb.connect(db) as con:  # as an older version might have stored it
+        con.execute(
+            'UPDATE runs SET params = json_merge_patch(params, \'{"config": {"gone": 1}}\')'
+        )
+    read = cli("metrics", "--db", db)
+    assert read.returncode == 0, read.stderr
+    assert f"run {run_id} (backtest, completed; MNQ, simulator: 2 days, seed 7" in read.stderr

@@ -1,8 +1,9 @@
-"""Read routes served from memory while the journal's trades do not change.
+"""Read routes served from memory while the journal's trades, runs and risk do not change.
 
 `ResponseCache` keeps the serialized JSON body of each read (trades pages, metrics) with the
-journal version it was built at: (trade count, last exit, run count, latest run), read at most
-every `refresh_s`. A route builds a body once per version, off the event loop.
+journal version it was built at (`journal_version`: trades, runs, signals and tripwire events
+counted), read at most every `refresh_s`. A route builds a body once per version, off the
+event loop.
 
 `HotReads` is the fast lane in front of the app: a GET whose exact path and query string were
 answered 200 at the current version is answered from memory without routing, validation or

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from transmission.cli.common import (
     DbOption,
@@ -89,15 +89,11 @@ def backtest(
 ) -> None:
     """Interrupted runs resume from their checkpoint when started again with the same inputs."""
     from transmission.config import load_config
-    from transmission.contracts import contract_for
     from transmission.engine.feeds import from_file, from_simulator, from_store
     from transmission.engine.runner import run_source
     from transmission.journal import Journal
     from transmission.journal.queries import TradeFilter, regime_changes_frame, risk_events_frame
-    from transmission.market.calendar import trading_days_of
     from transmission.market.loader import select_trading_days
-    from transmission.metrics import trade_stats
-    from transmission.risk.summary import risk_summary
     from transmission.services import Services
 
     if sum(given is not None for given in (data, dataset, simulate)) != 1:
@@ -138,18 +134,11 @@ def backtest(
         window = engine_config.risk_config().performance_window
         services = Services(journal)
         figures = services.performance(f, window=window)
-        stats = trade_stats(
-            services.trades.export(f),
-            source.bars,
-            point_value=contract_for(engine_config.symbol).point_value,
-            trading_days=list(trading_days_of(source.bars["ts"]).unique()),
-        )
+        # The bars are in memory: the figures beyond R take them rather than read them again.
+        stats = services.run_figures.stats(f, bars=source.bars)
+        blocked = services.run_figures.risk(summary.run_id, bars=source.bars)
         trips = risk_events_frame(journal, summary.run_id)
         regimes = regime_changes_frame(journal, summary.run_id)
-        signals = journal.query("SELECT * FROM signals WHERE run_id = ?", [summary.run_id])
-        days = list(trading_days_of(source.bars["ts"]).unique())
-        blocked = risk_summary(trips, signals, days, source.bars["ts"].iloc[-1])
-        blocked["profile"] = engine_config.risk_config().profile
         comparison = None
         if compare_risk:
             comparison = _without_tripwires(journal, source, engine_config, figures, rerun=rerun)
@@ -166,7 +155,7 @@ def backtest(
         "regime_changes": len(regimes),
         "tripwire_trips": int((trips["event"] == "trip").sum()) if len(trips) else 0,
         "metrics": figures,
-        "stats": stats.to_dict(),
+        "stats": stats,
         "risk": blocked,
         "risk_comparison": comparison,
         "db": str(db),
@@ -222,7 +211,7 @@ def _print_summary(report: dict[str, Any]) -> None:
     m = report["metrics"]
     risk = report["risk"]
     for line in risk["headlines"]:
-        out.print(f"[bold yellow]risk:[/] {escape(line)}", highlight=False)
+        out.print(Text.assemble(("risk: ", "bold yellow"), line), highlight=False)
     table = Table(title=f"backtest {report['run_id']} ({report['status']})", show_header=False)
     table.add_row("risk profile", risk["profile"])
     table.add_row("source", report["source"])
@@ -258,9 +247,7 @@ def _print_summary(report: dict[str, Any]) -> None:
             f"{group[0]['start'][:16]}, last until {last[:16] if last else 'the end of the data'}",
         )
     for veto in risk["vetoes"]:
-        table.add_row(
-            f"signals {veto['decision']}: {escape(str(veto['vetoed_by']))}", str(veto["signals"])
-        )
+        table.add_row(f"signals {veto['decision']}: {veto['vetoed_by']}", str(veto["signals"]))
     comparison = report.get("risk_comparison")
     if comparison:
         with_, without = comparison["with_tripwires"], comparison["without_tripwires"]
@@ -308,7 +295,7 @@ def _add_stats_rows(table: Table, stats: dict[str, Any]) -> None:
         f"{stats['longest_win_streak']} / {stats['longest_loss_streak']}",
     )
     if stats["sample_warning"]:
-        table.add_row("[yellow]sample[/]", escape(stats["sample_warning"]))
+        table.add_row(Text("sample", style="yellow"), stats["sample_warning"])
 
 
 @friendly_errors
@@ -325,8 +312,7 @@ def metrics(
     from transmission.services import Services
 
     with open_reader(db) as journal:
-        run = journal.require_run(run)
-        _say_which_run(journal, run)
+        run = _say_which_run(journal, run)
         figures = Services(journal).performance(
             TradeFilter(run_id=run), window=window, by=by.value if by else None
         )
@@ -369,8 +355,7 @@ def trades(
     from transmission.services import Services, records
 
     with open_reader(db) as journal:
-        run = journal.require_run(run)
-        _say_which_run(journal, run)
+        run = _say_which_run(journal, run)
         f = TradeFilter(
             run_id=run,
             strategy=strategy,
@@ -400,16 +385,14 @@ def _day(value: str | None, option: str) -> date | None:
         raise ValueError(f"{option} expects a date as YYYY-MM-DD, got {value!r}") from None
 
 
-def _say_which_run(journal: Any, run_id: str) -> None:
-    """Name the run a command reads, on stderr (stdout stays the data)."""
-    row = journal.query(
-        "SELECT kind, status, dataset, started_at FROM runs WHERE run_id = ?", [run_id]
-    ).iloc[0]
-    console.print(
-        f"run {run_id} ({row['kind']}, {row['status']}, {row['dataset']}, "
-        f"started {row['started_at']:%Y-%m-%d %H:%M:%S})",
-        highlight=False,
-    )
+def _say_which_run(journal: Any, run_id: str | None) -> str:
+    """The run a command reads (None: the latest), named on stderr with what it was run on
+    (stdout stays the data); an unknown run is a ValueError (exit 2)."""
+    from transmission.services import describe_run
+
+    run = describe_run(journal, run_id)
+    console.print(run.line, highlight=False, soft_wrap=True)
+    return run.run_id
 
 
 @friendly_errors

@@ -77,16 +77,22 @@ class LiveEngine:
             dataset, identity = source.dataset, f"{source.identity}:x{speed:g}"
             if replaying > 1:
                 identity += f":replay{replaying}"
+            description = f"{source.description}, replayed at x{speed:g}"
         else:
             assert follow_path is not None
             dataset, identity = f"follow-{follow_path.stem}", str(follow_path.resolve())
+            description = f"following {follow_path.resolve()}"
         self.run = EngineRun(
             journal,
             self.config,
             kind=kind,
             dataset=dataset,
             source_identity=identity,
-            params={"speed": speed, "feed": "follow" if follow_path else "replay"},
+            params={
+                "speed": speed,
+                "feed": "follow" if follow_path else "replay",
+                "description": description,  # what `transmission runs` and reads name
+            },
             bus=self.bus,
             clock=clock or WallClock(),
             snapshot_every_s=self.config.journal.snapshot_every_seconds,

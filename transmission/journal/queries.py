@@ -362,12 +362,14 @@ def trades_version(journal: Journal, run_id: str | None) -> tuple[int, Any]:
 
 
 def journal_version(journal: Journal) -> tuple[Any, ...] | None:
-    """(trade count, last exit, run count, latest run): changes with any trade or run."""
+    """(trade count, last exit, run count, latest run, signal count, risk event count): changes
+    with any trade or run, and with any signal or tripwire event (a risk summary's input)."""
     return first_row(
         journal.cursor(),
         "SELECT (SELECT count(*) FROM trades), (SELECT max(timestamp_exit) FROM trades), "
         "(SELECT count(*) FROM runs), "
-        "(SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1)",
+        "(SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1), "
+        "(SELECT count(*) FROM signals), (SELECT count(*) FROM risk_events)",
     )
 
 

@@ -52,7 +52,7 @@ def run_one(
     template_for(kind, template)
     check_kernel(kernel)
     source = "the engine's snapshot" if job.snapshot else "the journal"
-    announce(f"{job.title} from run {job.run_id} ({source})")
+    announce(f"{job.title} from {job.run_line or f'run {job.run_id}'} ({source})")
     return run_report(
         job,
         out_dir,

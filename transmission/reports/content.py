@@ -27,7 +27,7 @@ from transmission.journal.queries import (
 from transmission.market.calendar import EXCHANGE_TZ, globex_session
 from transmission.metrics import compute_metrics
 from transmission.reports.errors import ReportInputError
-from transmission.services import Services
+from transmission.services import RunDescription, Services, describe_run
 
 TZ = EXCHANGE_TZ
 WEEKDAYS = 5
@@ -82,6 +82,7 @@ class RunContext:
     dataset: str
     snapshot: bool
     last_bar: pd.Timestamp | None
+    run: RunDescription  # what it was run on, as every command names it
 
     @property
     def read_from(self) -> str:
@@ -124,6 +125,7 @@ def run_context(
         dataset=str(info["dataset"]),
         snapshot=journal.is_snapshot,
         last_bar=_exchange_time(last_ns),
+        run=describe_run(journal, str(info["run_id"])),
     )
 
 
@@ -246,6 +248,11 @@ class DailyContent:
     regimes: pd.DataFrame
     risk_events: pd.DataFrame
     bars: pd.DataFrame
+    # `metrics.trade_stats` of the day and of the run to its close; the risk summary of the day
+    # (`risk.summary.risk_summary`: the blocks holding that day, its signals vetoed by reason).
+    day_stats: dict[str, Any]
+    stats_to_date: dict[str, Any]
+    risk: dict[str, Any]
 
     @property
     def result_r(self) -> pd.Series:
@@ -291,6 +298,9 @@ def load_daily(
             regimes=regime_changes_frame(journal, ctx.run_id, since=start, until=end),
             risk_events=risk_events_frame(journal, ctx.run_id, since=start, until=end),
             bars=processed_bars(journal, ctx, start, end),
+            day_stats=services.run_figures.stats(day_filter),
+            stats_to_date=services.run_figures.stats(to_date),
+            risk=services.run_figures.risk(ctx.run_id, session_day, session_day),
         )
 
 
@@ -310,6 +320,10 @@ class WeeklyContent:
     by_strategy: dict[str, Any]
     by_regime: dict[str, Any]
     risk_events: pd.DataFrame
+    # `metrics.trade_stats` of the week and of the run to its Friday; the week's risk summary.
+    week_stats: dict[str, Any]
+    stats_to_date: dict[str, Any]
+    risk: dict[str, Any]
     coverage: str = ""  # '' for a complete week, else what the data lacks (partial, empty)
 
     @property
@@ -355,6 +369,11 @@ def load_weekly(
             by_strategy=services.performance(week_filter, window=window, by="strategy"),
             by_regime=services.performance(week_filter, window=window, by="regime"),
             risk_events=risk_events,
+            week_stats=services.run_figures.stats(week_filter),
+            stats_to_date=services.run_figures.stats(
+                TradeFilter(run_id=ctx.run_id, symbol=ctx.symbol, until=friday)
+            ),
+            risk=services.run_figures.risk(ctx.run_id, monday, friday),
             coverage=week_coverage(sessions, with_data),
         )
 

@@ -62,6 +62,7 @@ class ReportJob:
     symbol: str
     run_id: str
     snapshot: bool
+    run_line: str = ""  # which run, and what it was run on (`RunDescription.line`)
 
     @property
     def name(self) -> str:
@@ -128,6 +129,7 @@ def prepare(
         symbol=ctx.symbol,
         run_id=ctx.run_id,
         snapshot=ctx.snapshot,
+        run_line=ctx.run.line,
     )
 
 

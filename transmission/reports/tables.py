@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from transmission.market.calendar import EXCHANGE_TZ
 from transmission.metrics import equity_curve_r
 from transmission.reports.content import DailyContent, RunContext, WeeklyContent
 
@@ -184,10 +185,8 @@ def banner(title: str, subtitle: str, kpis: Sequence[tuple[str, str, str]]) -> s
 
 
 def _source_line(ctx: RunContext) -> str:
-    last = ctx.last_bar.strftime("%a %d %b %H:%M ET") if ctx.last_bar is not None else "no bar"
-    return (
-        f"run {ctx.run_id} ({ctx.kind}, {ctx.status}) · last bar {last} · read from {ctx.read_from}"
-    )
+    """Which run the report reads and what it was run on, as every command names it."""
+    return f"{ctx.run.line} · read from {ctx.read_from}"
 
 
 def daily_header(content: DailyContent) -> str:
@@ -481,3 +480,132 @@ def group_metrics_table(
     if not groups:
         return f'<p class="tx-empty" id="{table_id}">No trades this week.</p>'
     return html_table(rows, columns, table_id, "No trades this week.")
+
+
+# -- figures beyond R and the risk summary (both reports) ----------------------------------------
+
+
+def fmt_minutes(value: Any) -> str:
+    return DASH if _missing(value) else f"{float(value):,.0f} min"
+
+
+STATS_ROWS: tuple[tuple[str, str, Callable[[Any], str], bool], ...] = (
+    # label, `metrics.TradeStats` key, format, signed
+    ("Trading days", "trading_days", fmt_int, False),
+    ("P&L $", "total_pnl_usd", fmt_usd, True),
+    ("Sharpe, daily P&L (annualised)", "sharpe_daily", fmt_num, True),
+    ("Sortino, daily P&L (annualised)", "sortino_daily", fmt_num, True),
+    ("Exposure (time in market)", "exposure", fmt_pct, False),
+    ("Mean trade duration", "avg_duration_minutes", fmt_minutes, False),
+    ("Median trade duration", "median_duration_minutes", fmt_minutes, False),
+    ("Longest trade", "max_duration_minutes", fmt_minutes, False),
+    ("Mean MAE R", "avg_mae_r", fmt_r, True),
+    ("Mean MFE R", "avg_mfe_r", fmt_r, True),
+    ("Worst MAE R", "worst_mae_r", fmt_r, True),
+    ("Best MFE R", "best_mfe_r", fmt_r, True),
+    ("Best trade R", "best_trade_r", fmt_r, True),
+    ("Worst trade R", "worst_trade_r", fmt_r, True),
+    ("Longest win streak", "longest_win_streak", fmt_int, False),
+    ("Longest loss streak", "longest_loss_streak", fmt_int, False),
+)
+
+
+def trade_stats_table(
+    columns: Sequence[tuple[str, dict[str, Any]]], table_id: str = "trade-stats"
+) -> str:
+    """`metrics.trade_stats` figures in rows, one column per (title, stats dict) given; each
+    column's small-sample warning below the table."""
+    head = '<th class="l">Figure</th>' + "".join(
+        f'<th class="r">{html.escape(title)}</th>' for title, _ in columns
+    )
+    body = []
+    for label, key, fmt, signed in STATS_ROWS:
+        cells = []
+        for _, stats in columns:
+            value: Any = stats.get(key)
+            data = "" if _missing(value) else f' data-value="{float(value)!r}"'
+            css = f"r {tone(value)}".strip() if signed else "r"
+            cells.append(f'<td class="{css}" data-key="{key}"{data}>{html.escape(fmt(value))}</td>')
+        body.append(f'<tr><td class="l">{html.escape(label)}</td>{"".join(cells)}</tr>')
+    notes = "".join(
+        f'<p class="tx-note">{html.escape(title)}: {html.escape(str(stats["sample_warning"]))}</p>'
+        for title, stats in columns
+        if stats.get("sample_warning")
+    )
+    return (
+        f'<table class="tx-table" id="{table_id}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>{notes}"
+    )
+
+
+def _block_span(row: dict[str, Any]) -> str:
+    minutes: Any = row.get("minutes")
+    if _missing(minutes):
+        return DASH
+    if row["trading_days"] >= 2:
+        return f"{row['trading_days']} trading days"
+    return _duration(pd.Timedelta(minutes=float(minutes)))
+
+
+def risk_summary_html(risk: dict[str, Any], period: str, table_id: str = "risk") -> str:
+    """The risk summary (`risk.summary.risk_summary`) of a report's period: the headlines of a
+    long block, every time a tripwire blocked trading, and the signals vetoed by reason."""
+    profile = html.escape(str(risk.get("profile") or DASH))
+    parts = [f'<p class="tx-note" id="{table_id}-profile">Risk profile: {profile}.</p>']
+    if risk["headlines"]:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in risk["headlines"])
+        parts.append(f'<ul class="tx-note" id="{table_id}-headlines">{items}</ul>')
+    rows = []
+    for block in risk["blocks"]:
+        row = dict(block)
+        row["from"] = pd.Timestamp(block["start"])
+        row["to"] = pd.Timestamp(block["end"]) if block["end"] else None
+        row["span"] = _block_span(block)
+        row["_key"] = f"{block['rule']}@{block['start']}"
+        rows.append(row)
+    blocked = (
+        Column("Tripwire", "rule"),
+        Column("Strategy", "strategy"),
+        Column("Blocked from", "from", _fmt_stamp),
+        Column("Until", "to", lambda v: "still holding" if _missing(v) else _fmt_stamp(v)),
+        Column("For", "span"),
+        Column("Why", "reason", wrap=True),
+        Column("Lasts until", "until"),
+    )
+    parts.append(
+        html_table(rows, blocked, f"{table_id}-blocked", f"Trading was never blocked {period}.")
+    )
+    vetoes = [{**v, "_key": f"{v['vetoed_by']}/{v['decision']}"} for v in risk["vetoes"]]
+    columns = (
+        Column("Vetoed by", "vetoed_by", wrap=True),
+        Column("Decision", "decision"),
+        Column("Signals", "signals", fmt_int, numeric=True),
+    )
+    parts.append(html_table(vetoes, columns, f"{table_id}-vetoes", f"No signal vetoed {period}."))
+    return "".join(parts)
+
+
+def _fmt_stamp(value: Any) -> str:
+    if _missing(value) or value is pd.NaT:
+        return DASH
+    return pd.Timestamp(value).tz_convert(EXCHANGE_TZ).strftime("%a %d %b %H:%M")
+
+
+def daily_stats_table(content: DailyContent) -> str:
+    return trade_stats_table(
+        [("The day", content.day_stats), ("Run to date", content.stats_to_date)]
+    )
+
+
+def weekly_stats_table(content: WeeklyContent) -> str:
+    return trade_stats_table(
+        [("The week", content.week_stats), ("Run to date", content.stats_to_date)]
+    )
+
+
+def daily_risk_summary(content: DailyContent) -> str:
+    return risk_summary_html(content.risk, "this day")
+
+
+def weekly_risk_summary(content: WeeklyContent) -> str:
+    return risk_summary_html(content.risk, "this week")

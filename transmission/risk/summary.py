@@ -146,12 +146,24 @@ def risk_summary(
     signals: pd.DataFrame,
     trading_days: Sequence[Any] | None = None,
     data_end: pd.Timestamp | None = None,
+    since: pd.Timestamp | None = None,
 ) -> dict[str, Any]:
-    """JSON-ready: headlines, every block, vetoes by reason, and the run's trading days."""
+    """JSON-ready: headlines, every block, vetoes by reason, and the run's trading days.
+
+    `since` (a report's period starts there): only the blocks still holding at or after it and
+    the vetoes of the signals from it on; `trading_days` then counts the period's days. The
+    events and signals before it are still needed (a block's trip, the rule a veto's reason
+    belongs to, and the headlines' count of what a rule vetoed in all)."""
     found = blocks(risk_events, trading_days, data_end)
-    vetoes = vetoes_by_reason(signals, risk_events)
+    every_veto = vetoes = vetoes_by_reason(signals, risk_events)
+    if since is not None:
+        found = [b for b in found if b.end is None or b.end > since]
+        vetoes = vetoes_by_reason(signals[signals["ts"] >= since], risk_events)
+        if trading_days is not None:
+            first = trading_days_of(pd.Series([since.tz_convert("America/New_York")])).iloc[0]
+            trading_days = [d for d in trading_days if pd.Timestamp(d) >= first]
     return {
-        "headlines": headlines(found, vetoes),
+        "headlines": headlines(found, every_veto),
         "blocks": [
             {
                 "rule": b.rule,

@@ -6,6 +6,8 @@ command, a report) and handed in; it holds the only cache. Its parts, one job ea
 - `trades`: trade history (pages, one trade, exports);
 - `history`: runs, equity curves, candles and open positions (the chart routes);
 - `performance`: metrics in R, overall or grouped, memoised per trades version;
+- `run_figures`: which run a read covers (and what it was run on), its trade stats beyond R and
+  its risk summary (when trading was blocked, by which tripwire, vetoes by reason);
 - `state`: engine status, risk and state, from the running engine's snapshot or a run's checkpoint;
 - `preview`: what a strategy says now and what risk would decide;
 - `control`: halt, resume and resets of the running engine.
@@ -31,6 +33,7 @@ from transmission.services.engine_state import (
 from transmission.services.history import History, OpenPosition
 from transmission.services.performance import GROUPINGS, Performance
 from transmission.services.preview import HISTORY_DAYS, Previews, SignalPreview, last_bar_signal
+from transmission.services.run_figures import RunDescription, RunFigures, describe_run
 from transmission.services.shaping import records
 from transmission.services.trades import TradePage, Trades
 
@@ -52,10 +55,13 @@ __all__ = [
     "Performance",
     "Previews",
     "RiskReport",
+    "RunDescription",
+    "RunFigures",
     "Services",
     "SignalPreview",
     "TradePage",
     "Trades",
+    "describe_run",
     "last_bar_signal",
     "records",
 ]
@@ -77,6 +83,7 @@ class Services:
         self.history = History(journal, self.state)
         self.trades = Trades(journal, self.history.open_trade)
         self.performance = Performance(journal, cache)
+        self.run_figures = RunFigures(journal)
         self.preview = Previews(journal, self.state)
         self.control = Control(engine)
 
