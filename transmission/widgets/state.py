@@ -49,6 +49,7 @@ STATUS_FIELDS = tuple(
     f.name for f in fields(EngineStatus) if f.name not in ("current_regime", "regime_direction")
 )
 Tripwire = RuleStatus  # a tripwire's state is the risk manager's one schema
+SIGNALS_KEPT = 20  # the signal table's rows
 
 
 @dataclass
@@ -56,7 +57,7 @@ class MonitorState:
     """The dashboard's picture of one engine; `version` moves whenever something changes."""
 
     keep_trades: int = 5000
-    keep_signals: int = 20
+    keep_signals: int = SIGNALS_KEPT
     chart_hours: float = 6.0  # the price chart keeps the last so many hours of candles
     run_id: str | None = None
     symbol: str | None = None
