@@ -8,7 +8,6 @@ so one flush sends at most one message per leaf that changed. Every component is
 from __future__ import annotations
 
 import copy
-
 from typing import Any
 
 import ipywidgets as widgets
