@@ -359,9 +359,14 @@ def test_reloads_and_second_tabs_watch_one_engine_and_sigterm_stops_everything(
         assert not alive, f"left running after SIGTERM: {alive}"
         duckdb.connect(str(db)).close()  # the journal opens for writing
     finally:
+        # Its children first: Voila and its kernels run in sessions of their own, and once the
+        # monitor is dead they can no longer be found from it.
+        left: list[psutil.Process] = []
+        with contextlib.suppress(psutil.Error):
+            left = monitor.children(recursive=True)
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
-        for proc in monitor.children(recursive=True) if monitor.is_running() else []:
+        for proc in left:
             with contextlib.suppress(psutil.Error):
                 proc.kill()
