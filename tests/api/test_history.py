@@ -7,7 +7,10 @@ import time
 import pytest
 
 from tests.api.conftest import BacktestJournal, Server
+from transmission.journal import Journal
+from transmission.journal.queries import signals_frame
 from transmission.metrics import compute_metrics
+from transmission.strategies.names import display_name
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +141,27 @@ def test_a_run_without_an_open_trade_has_no_positions(
     with server.client() as http:
         got = http.get("/api/positions", params={"run": backtest_journal.run_id}).json()
     assert got == {"run_id": backtest_journal.run_id, "positions": []}
+
+
+def test_signals_list_the_runs_journalled_signals_with_their_decisions_newest_first(
+    server: Server, backtest_journal: BacktestJournal
+):
+    run = backtest_journal.run_id
+    with Journal(backtest_journal.copy, read_only=True) as journal:
+        stored = signals_frame(journal, run)
+    with server.client() as http:
+        everything = http.get("/api/signals", params={"run": run, "limit": 1000}).json()
+        vetoed = http.get("/api/signals", params={"run": run, "decision": "vetoed"}).json()
+        newest = http.get("/api/signals", params={"run": run, "limit": 2}).json()
+        unknown = http.get("/api/signals", params={"run": "no-such-run"})
+        bad = http.get("/api/signals", params={"decision": "maybe"})
+    signals = everything["signals"]
+    assert everything["run_id"] == run and len(signals) == len(stored) > 0
+    assert [s["signal_id"] for s in signals] == stored["signal_id"].tolist()[::-1]
+    assert signals[0]["strategy"] == display_name(signals[0]["strategy_id"])
+    assert {s["decision"] for s in vetoed["signals"]} == {"vetoed"}
+    assert len(vetoed["signals"]) == int((stored["decision"] == "vetoed").sum()) > 0
+    assert all(s["veto_reason"] for s in vetoed["signals"])
+    assert newest["signals"] == signals[:2]
+    assert unknown.status_code == 404 and "/api/runs" in unknown.json()["message"]
+    assert bad.status_code == 422 and "decision" in bad.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,10 @@ import pytest
 from tests.cli.test_controls import bar_lines, follow_file
 from transmission.config import load_config
 from transmission.engine.events import Event, RiskUpdate
+from transmission.engine.feeds import from_simulator
 from transmission.engine.live import LiveEngine
 from transmission.journal import Journal
+from transmission.market.calendar import EXCHANGE_TZ
 
 pytestmark = pytest.mark.slow
 
@@ -66,3 +69,68 @@ def test_a_feed_silent_during_rth_trips_stale_feed_and_clears_when_bars_come_bac
             assert engine.stale_since is None and engine.status().can_trade
         finally:
             engine.stop()
+
+
+def test_a_paced_replay_silent_in_rth_trips_stale_feed_while_it_waits_then_clears(
+    tmp_path: Path,
+) -> None:
+    # The simulator's first day with 20 minutes cut out at 10:00 ET: at 600x the feed sleeps 2 s
+    # for the gap (its cap), and the engine's clock runs through it, so the watchdog trips
+    # (stale after 2 market minutes) before the bar after the gap comes, not with it.
+    config = load_config().model_copy(
+        update={"session": load_config().session.model_copy(update={"stale_after_minutes": 2})}
+    )
+    source = from_simulator(1, "MNQ")
+    local = source.bars["ts"].dt.tz_convert(EXCHANGE_TZ)
+    hhmm = local.dt.strftime("%H:%M")
+    first_day = local.dt.date == local[hhmm == "09:30"].dt.date.iloc[0]
+    gap = (first_day & (hhmm >= "10:00") & (hhmm < "10:20")).to_numpy()
+    bars = source.bars[~gap].reset_index(drop=True)
+    source = replace(source, bars=bars, dataset="gapped")
+    before_gap = local[~gap][first_day[~gap] & (hhmm[~gap] < "10:00")].iloc[-1]
+    events: list[Event] = []
+    with Journal(tmp_path / "paced.duckdb") as journal:
+        engine = LiveEngine(journal, config, source=source, speed=600)
+        skipped = engine.skip_to_open()
+        assert skipped > 0
+        engine.bus.subscribe(events.append)
+        engine.start()
+        try:
+            wait_for(lambda: stale_tripped(engine), "stale_feed tripped", timeout=120)
+            status = engine.status()
+            assert status.last_bar_time == before_gap, "tripped while the feed waited"
+            assert status.can_trade is False and status.risk_reason == "stale feed"
+            assert engine.stale_since == before_gap
+            wait_for(lambda: not stale_tripped(engine), "stale_feed cleared", timeout=60)
+            assert engine.status().last_bar_time > before_gap
+        finally:
+            engine.stop()
+    trips = [e.event for e in events if isinstance(e, RiskUpdate) and e.rule == "stale_feed"]
+    assert trips[:2] == ["trip", "reset"]
+
+
+def test_a_paced_replay_without_gaps_never_trips_stale_feed_whatever_the_pace(
+    tmp_path: Path,
+) -> None:
+    # At 12,000x a 1-minute bar is 5 ms of sleep, and the stale time (1 market minute) only 5 ms
+    # of wall time: a clock counting wall time would trip at every hiccup of a loaded machine;
+    # the engine's clock never runs past the bar the feed waits for.
+    config = load_config().model_copy(
+        update={"session": load_config().session.model_copy(update={"stale_after_minutes": 1})}
+    )
+    source = from_simulator(1, "MNQ")
+    with Journal(tmp_path / "fast.duckdb") as journal:
+        engine = LiveEngine(journal, config, source=source, speed=12_000)
+        engine.skip_to_open()
+        engine.start()
+        try:
+            while not engine.finished.is_set():
+                assert not stale_tripped(engine), f"tripped at {engine.status().last_bar_time}"
+                time.sleep(0.01)
+        finally:
+            engine.stop()
+        trips = journal.query(
+            "SELECT count(*) AS n FROM risk_events WHERE run_id = ? AND rule = 'stale_feed'",
+            [engine.run_id],
+        )
+        assert int(trips["n"].iloc[0]) == 0

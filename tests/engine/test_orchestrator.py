@@ -95,3 +95,30 @@ def test_a_shadow_trade_feeds_only_the_strategy_rolling_window() -> None:
     assert (state.equity_r, state.daily_realized_r, state.trades_today) == (0.0, 0.0, 0)
     assert orchestrator.broker.position is None and orchestrator.broker.working is None
     assert not list(of_type(events, "trade_execution"))
+
+
+def test_flatten_closes_at_the_last_bars_end_and_close_and_cancels_a_working_order() -> None:
+    # A market entry at 09:00 and a stop entry far above that will still be working: flatten at
+    # market after the 09:19 bar exits at the best price the paper broker knows, that bar's
+    # close (less a tick of slip), stamped when it was known: the bar's end, 09:20.
+    orchestrator, events = engine([{"at": "09:00"}])
+    fed = bars("05:00", "09:20")
+    feed(orchestrator, fed)
+    assert orchestrator.broker.position is not None
+    assert orchestrator.flatten("leaving the desk") is True
+    (_, exit_) = of_type(events, "trade_execution")
+    assert exit_.exit_reason == "flatten: leaving the desk"
+    assert exit_.timestamp_exit.value == ns("09:20")
+    assert exit_.exit_price == pytest.approx(fed[-1][4] - 0.25)
+    assert orchestrator.broker.position is None and orchestrator.broker.working is None
+    assert orchestrator.flatten("again") is False, "nothing left to flatten"
+
+
+def test_flatten_cancels_a_working_order_when_no_position_is_open() -> None:
+    signals = [{"at": "09:00", "type": "stop", "entry": FAR_ABOVE, "valid_bars": 100}]
+    orchestrator, events = engine(signals)
+    feed(orchestrator, bars("05:00", "09:10"))
+    assert orchestrator.broker.working is not None
+    assert orchestrator.flatten("desk") is False
+    assert orchestrator.broker.working is None
+    assert not list(of_type(events, "trade_execution"))

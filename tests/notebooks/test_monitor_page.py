@@ -229,6 +229,7 @@ def test_monitor_page_updates_as_the_engine_replays(monitor_page: Served, tmp_pa
             print(json.dumps({"dashboard_shown_after_s": shown_after, "seen": seen}))
             assert len(regimes) > 1, f"the regime badge never changed: {seen[-1]}"
             assert seen[-1]["trades"] > first["trades"], f"no new trade: {seen[-1]}"
+            page.wait_for_function(CANDLES_DRAWN, timeout=30_000)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
 
@@ -286,6 +287,19 @@ def shows_a_live_engine(page: Page, log: Path) -> None:
         )
     except PlaywrightError:
         pytest.fail(f"the status line never changed from {first!r}")
+    try:
+        page.wait_for_function(CANDLES_DRAWN, timeout=30_000)
+    except PlaywrightError:
+        pytest.fail(f"the price chart drew no candles: {page.evaluate(CHART_TRACES)}")
+
+
+# The price chart as the browser drew it: plotly's own copy of the figure's traces. (A chart
+# whose traces came before the page connected stayed empty: FigureWidget sends its whole
+# figure only when it is created.)
+CHART_TRACES = """() => Array.from(document.querySelectorAll('.tm-price-chart .js-plotly-plot'))
+    .map(d => (d.data || []).map(t => `${t.type}:${t.name}:${t.x ? t.x.length : 0}`))"""
+CANDLES_DRAWN = """() => Array.from(document.querySelectorAll('.tm-price-chart .js-plotly-plot'))
+    .some(d => (d.data || []).some(t => t.type === 'candlestick' && t.x && t.x.length > 0))"""
 
 
 @pytest.mark.slow
@@ -345,9 +359,14 @@ def test_reloads_and_second_tabs_watch_one_engine_and_sigterm_stops_everything(
         assert not alive, f"left running after SIGTERM: {alive}"
         duckdb.connect(str(db)).close()  # the journal opens for writing
     finally:
+        # Its children first: Voila and its kernels run in sessions of their own, and once the
+        # monitor is dead they can no longer be found from it.
+        left: list[psutil.Process] = []
+        with contextlib.suppress(psutil.Error):
+            left = monitor.children(recursive=True)
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
-        for proc in monitor.children(recursive=True) if monitor.is_running() else []:
+        for proc in left:
             with contextlib.suppress(psutil.Error):
                 proc.kill()

@@ -15,9 +15,14 @@ import pytest
 import uvicorn
 
 from transmission.api.main import create_app
+from transmission.config import load_config
+from transmission.engine.feeds import from_simulator
+from transmission.engine.runner import run_source
+from transmission.journal import Journal
 from transmission.settings import Settings
 from transmission.widgets import Dashboard, RemoteFeed
 from transmission.widgets.remote import websocket_url
+from transmission.widgets.state import SIGNALS_KEPT
 
 pytestmark = pytest.mark.slow
 TOKEN = "widgets-test-token-0123456789"
@@ -158,3 +163,37 @@ def test_the_chart_reads_the_api_s_candles_and_the_signals_come_over_the_socket(
     # The table, not the state: the state is folded before the flush redraws the components.
     wait_for(lambda: board.state.recent_signals())
     wait_for(lambda: 'class="tm-signal"' in board.signals.table.value)
+
+
+def test_a_finished_runs_signals_show_at_once_though_no_event_will_come(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # A server reading a journal (`--feed none`): nothing comes over the socket, so the signal
+    # table must start from GET /api/signals (it stayed empty before that route).
+    db = tmp_path_factory.mktemp("finished") / "finished.duckdb"
+    with Journal(db) as journal:
+        run_source(journal, from_simulator(3, "MNQ", seed=11), load_config())
+        vetoed = journal.query("SELECT count(*) AS n FROM signals WHERE decision = 'vetoed'")
+    settings = Settings(db=db, feed="none", api_token=TOKEN, rate_limit_per_minute=10_000)
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: server.started or not thread.is_alive(), timeout=120)
+        assert server.started, "the API did not start"
+        dashboard = Dashboard(RemoteFeed(f"http://127.0.0.1:{port}", TOKEN)).start(0.05)
+        try:
+            wait_for(lambda: 'class="tm-signal"' in dashboard.signals.table.value, timeout=30)
+            shown = dashboard.signals.table.value.count('class="tm-signal"')
+            assert shown == min(SIGNALS_KEPT, len(dashboard.state.signals)) > 0
+            if int(vetoed["n"].iloc[0]):
+                assert "vetoed" in dashboard.signals.table.value
+        finally:
+            dashboard.close()
+    finally:
+        server.should_exit = True
+        thread.join(30)

@@ -112,9 +112,12 @@ def test_tripwire_chips_read_as_words_not_code_names() -> None:
 
     wires = [
         RuleStatus(rule="daily_loss", strategy=None, tripped=True, reason="-3R", until="tomorrow"),
-        RuleStatus(rule="wilson_win_rate", strategy="VWAP Pullback", tripped=False, reason="",
+        RuleStatus(rule="wilson_win_rate", strategy="vwap_pullback", tripped=False, reason="",
+                   until=None),
+        RuleStatus(rule="profit_factor", strategy="EMA Cross", tripped=True, reason="PF 0.8",
                    until=None),
     ]  # fmt: skip
     html = render.tripwires_html(wires)
     assert ">daily loss<" in html and ">win rate (Wilson) · VWAP Pullback<" in html
+    assert ">profit factor · EMA Cross<" in html and "<b>profit factor</b> · EMA Cross" in html
     assert 'data-rule="daily_loss"' in html, "the code name stays as the chip's key"

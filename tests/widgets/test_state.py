@@ -180,3 +180,30 @@ def test_widgets_read_the_engine_s_status_and_tripwire_schemas():
         f.name for f in fields(EngineStatus)
     }
     assert Tripwire is RuleStatus
+
+
+def test_a_reconnection_clears_the_notice_of_the_connection_that_failed() -> None:
+    state = MonitorState()
+    state.apply(message("connection", {"state": "disconnected", "detail": "cannot reach it"}))
+    state.apply(message("connection", {"state": "connecting"}))
+    assert state.notice == "cannot reach it", "still failing: the reason stays"
+    state.apply(message("connection", {"state": "connected"}))
+    assert (state.connection, state.notice) == ("connected", None)
+
+
+def test_a_status_of_another_run_starts_the_picture_over() -> None:
+    # A server restarted on other bars is a new run: none of the old run's trades, signals or
+    # candles may show beside the new one's (the monitor showed the old run's signal twice).
+    state = MonitorState()
+    state.apply(message("status", {"run_id": "live-old", "bars_processed": 10}))
+    for event in (signal(3), entry(1, 10), exit_(1, 20, 2.0)):
+        state.apply(event.to_message())
+    state.apply(message("candles", {"minutes": 5, "candles": [{"ts": at(5).isoformat()}]}))
+    state.apply(message("signals", {"signals": [{"signal_id": "live-old-S1", "ts": at(3)}]}))
+    assert state.trades and state.signals and state.candles and state.trades_total == 1
+    state.apply(message("status", {"run_id": "live-old", "bars_processed": 11}))
+    assert state.trades and state.signals, "the same run keeps what it has"
+    state.apply(message("status", {"run_id": "live-new", "bars_processed": 3}))
+    assert state.run_id == "live-new"
+    assert not state.trades and not state.signals and not state.candles
+    assert (state.trades_total, state.current_r, state.open_position) == (0, 0.0, None)

@@ -130,6 +130,47 @@ def replay(bars: pd.DataFrame, after_ns: int | None = None) -> Iterator[BarTuple
         )
 
 
+class FeedClock:
+    """Market time on a live feed, for the stale-feed watchdog.
+
+    The last bar's time plus the wall time the engine has spent waiting since, at `pace` market
+    seconds per wall second (a followed file: 1, the file is live). On a paced replay the feed
+    says which bar it waits for and how long it sleeps: the clock then runs from the last bar to
+    that one over the sleep and never passes it, so a busy machine (slow processing, not a
+    silent feed) can never make the feed look stale. Thread-safe enough for one writer (the
+    feed's thread) and one reader (the watchdog): each update replaces one tuple.
+    """
+
+    def __init__(self, pace: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.pace = pace
+        self._monotonic = monotonic
+        # (last bar ns, wall time it was done, next bar ns or None, wall seconds to it)
+        self._state: tuple[int, float, int | None, float] | None = None
+
+    def arrived(self, ts_ns: int) -> None:
+        """A bar was processed: silence counts from now."""
+        self._state = (ts_ns, self._monotonic(), None, 0.0)
+
+    def waiting_for(self, next_ns: int, wall_s: float) -> None:
+        """A paced feed sleeps `wall_s` before releasing the bar at `next_ns`."""
+        if self._state is not None:
+            last, _, _, _ = self._state
+            self._state = (last, self._monotonic(), next_ns, wall_s)
+
+    def now_ns(self) -> int | None:
+        """Market time now on the feed's clock (None before the first bar)."""
+        state = self._state
+        if state is None:
+            return None
+        last, since, next_ns, wall_s = state
+        elapsed = self._monotonic() - since
+        if next_ns is None:
+            return last + int(elapsed * self.pace * 1e9)
+        if wall_s <= 0 or elapsed >= wall_s:
+            return next_ns
+        return last + int((next_ns - last) * elapsed / wall_s)
+
+
 def paced(
     bars: Iterator[BarTuple],
     speed: float,
@@ -137,8 +178,10 @@ def paced(
     stop: Event | None = None,
     sleep: Callable[[float], None] = time.sleep,
     max_gap_s: float = 2.0,
+    clock: FeedClock | None = None,
 ) -> Iterator[BarTuple]:
-    """Bars spaced as in market time divided by `speed` (gaps capped at `max_gap_s`)."""
+    """Bars spaced as in market time divided by `speed` (gaps capped at `max_gap_s`); `clock`
+    is told which bar the feed waits for, and how long."""
     if speed <= 0:
         raise ValueError(f"speed must be positive, got {speed}")
     last: int | None = None
@@ -146,7 +189,10 @@ def paced(
         if stop is not None and stop.is_set():
             return
         if last is not None:
-            sleep(min((bar[0] - last) / 1e9 / speed, max_gap_s))
+            wait = min((bar[0] - last) / 1e9 / speed, max_gap_s)
+            if clock is not None:
+                clock.waiting_for(bar[0], wait)
+            sleep(wait)
         last = bar[0]
         yield bar
 

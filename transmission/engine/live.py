@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +20,7 @@ from transmission.config import EngineConfig, JournalConfig
 from transmission.engine.bus import EventBus
 from transmission.engine.clock import Clock, WallClock
 from transmission.engine.events import RunStatus
-from transmission.engine.feeds import BarSource, FollowedFile, follow, paced, replay
+from transmission.engine.feeds import BarSource, FeedClock, FollowedFile, follow, paced, replay
 from transmission.engine.runner import EngineRun
 from transmission.engine.status import EngineStatus
 from transmission.journal import Journal
@@ -58,7 +57,8 @@ class LiveEngine:
         """`replaying`: which replay of the source this is; each is a run of its own, so a
         finished replay played again is a new run and keeps the first one's rows.
         `follow_pace`: market seconds a wall second stands for on a followed file, for the
-        stale-feed watchdog (1: the file is live; a test may speed it up)."""
+        stale-feed watchdog (1: the file is live; a test may speed it up); a paced replay's
+        clock runs at `speed`, between its bars."""
         if (source is None) == (follow_path is None):
             raise ValueError("a live engine needs exactly one of a bar source or a file to follow")
         if speed <= 0:
@@ -107,10 +107,8 @@ class LiveEngine:
         # are applied again to the restored state, so a restore never undoes one.
         self._control_lock = threading.Lock()
         self._ready = False
-        # The followed file's clock, for the watchdog: market time of the last bar plus the
-        # wall time since it arrived, at `follow_pace`.
-        self._pace = follow_pace
-        self._arrived: float | None = None
+        # The feed's clock, for the watchdog (see FeedClock).
+        self._clock = FeedClock(pace=follow_pace if follow_path is not None else speed)
         self._stale_since_ns: int | None = None
         self._watchdog: threading.Thread | None = None
         self.finished = threading.Event()
@@ -131,13 +129,10 @@ class LiveEngine:
             )
         self._thread = threading.Thread(target=self._loop, name="transmission-engine", daemon=True)
         self._thread.start()
-        if self.follow_path is not None:
-            # Only a followed file can fall silent: a paced replay's silences are its data's
-            # gaps, which the bars show (and its pace is only as steady as the machine).
-            self._watchdog = threading.Thread(
-                target=self._watch, name="transmission-feed-watchdog", daemon=True
-            )
-            self._watchdog.start()
+        self._watchdog = threading.Thread(
+            target=self._watch, name="transmission-feed-watchdog", daemon=True
+        )
+        self._watchdog.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -152,7 +147,12 @@ class LiveEngine:
         try:
             if self.source is not None:
                 after = run.start(replay(self.source.bars))
-                feed = paced(replay(self.source.bars, after_ns=after), self.speed, stop=self._stop)
+                feed = paced(
+                    replay(self.source.bars, after_ns=after),
+                    self.speed,
+                    stop=self._stop,
+                    clock=self._clock,
+                )
                 store = False
             else:
                 assert self.follow_path is not None
@@ -172,7 +172,7 @@ class LiveEngine:
                 if self._stop.is_set():
                     break
                 run.on_bar(bar, store_bar=store)
-                self._arrived = time.monotonic()
+                self._clock.arrived(bar[0])
             else:
                 status = "completed" if not self._stop.is_set() else "stopped"
         except BaseException as exc:
@@ -211,17 +211,17 @@ class LiveEngine:
             if later:
                 run.flush()
             self._ready = True
-            self._arrived = time.monotonic()
+            if run.orchestrator.last_bar_ns is not None:
+                self._clock.arrived(run.orchestrator.last_bar_ns)
 
     def _watch(self) -> None:
         orchestrator = self.run.orchestrator
         while not self._stop.wait(WATCH_EVERY_S) and not self.finished.is_set():
-            if not self._ready or self._arrived is None or orchestrator.last_bar_ns is None:
+            now_ns = self._clock.now_ns()
+            if not self._ready or now_ns is None or orchestrator.last_bar_ns is None:
                 continue
             if not orchestrator.risk.state.stale:
                 self._stale_since_ns = None
-            silent_s = (time.monotonic() - self._arrived) * self._pace
-            now_ns = orchestrator.last_bar_ns + int(silent_s * 1e9)
             with self._control_lock:
                 if orchestrator.watch_feed(now_ns):
                     self._stale_since_ns = orchestrator.last_bar_ns

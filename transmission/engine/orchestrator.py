@@ -335,15 +335,18 @@ class Orchestrator:
             self._publish_risk_changes()
 
     def flatten(self, reason: str) -> bool:
-        """Close the open position at market (the last close: the paper broker's best price
-        known) and cancel any working order; returns whether a position was closed."""
+        """Close the open position at market and cancel any working order; returns whether a
+        position was closed. The price is the last close less the configured slippage (the best
+        price the paper broker knows, as a dry-run exchange fills a market order at its last
+        price), stamped at that bar's end, when it was known (as the session-end exit is)."""
         with self.bus.batch(), self.lock:
             if self.last_bar_ns is None or self._last_close != self._last_close:  # no bar yet
                 return False
             had = self.broker.position is not None
             why = f"flatten: {reason}"
+            known_ns = self.last_bar_ns + MINUTE_NS
             for broker in (self.broker, self.shadow):
-                trade = broker.close_position(self.last_bar_ns, self._last_close, why)
+                trade = broker.close_position(known_ns, self._last_close, why)
                 if trade is not None:
                     self._on_closed(broker, trade)
                 broker.cancel(why)

@@ -432,6 +432,18 @@ def signals_frame(journal: Journal, run_id: str | None = None) -> pd.DataFrame:
     )
 
 
+def newest_signals_frame(
+    journal: Journal, run_id: str, limit: int, decision: str | None = None
+) -> pd.DataFrame:
+    """The run's newest `limit` signals (of one `decision` if given), newest first."""
+    sql, params = "SELECT * FROM signals WHERE run_id = ?", [run_id]
+    if decision is not None:
+        sql += " AND decision = ?"
+        params.append(decision)
+    sql += " ORDER BY ts DESC, signal_id DESC LIMIT ?"
+    return _localize(journal.query(sql, [*params, limit]))
+
+
 def bars_frame(
     journal: Journal, dataset: str, symbol: str, since: Any = None, until: Any = None
 ) -> pd.DataFrame:

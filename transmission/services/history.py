@@ -24,18 +24,20 @@ from transmission.journal.queries import (
     equity_rows,
     last_bar_before,
     last_bar_time,
+    newest_signals_frame,
     public_trade_id,
     regime_changes_frame,
     resolve_run,
+    run_info,
     run_number,
     runs_with_counts,
-    signals_frame,
     trade_key_for_signal,
 )
 from transmission.market.calendar import annotate, trading_days_of
 from transmission.market.resample import resample
 from transmission.metrics import drawdown_r, equity_curve_r
 from transmission.services.engine_state import EngineStates, run_config
+from transmission.strategies.names import display_name
 
 if TYPE_CHECKING:
     from transmission.engine.live import LiveEngine
@@ -301,12 +303,24 @@ class History:
             limit=limit,
         )
 
-    def recent_signals(self, run_id: str | None, limit: int) -> list[dict[str, Any]]:
-        """The run's newest `limit` signals, oldest first, with their decision and veto reason."""
-        if resolve_run(self.journal, run_id) is None:
-            return []
-        frame = signals_frame(self.journal, run_id).tail(limit)
-        return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    def recent_signals(
+        self, run_id: str | None, limit: int, decision: str | None = None
+    ) -> dict[str, Any] | None:
+        """The run's newest `limit` signals, newest first, with their decision and veto reason,
+        as the WebSocket's `signal` message carries them (display name and id, a timestamp);
+        None for a run the journal does not hold."""
+        run = resolve_run(self.journal, run_id)
+        if run is None or run_info(self.journal, run) is None:
+            return None
+        frame = newest_signals_frame(self.journal, run, limit, decision)
+        signals = []
+        for row in frame.to_dict("records"):
+            record = {str(k): _plain(v) for k, v in row.items()}
+            record["timestamp"] = record.pop("ts")
+            record["strategy_id"] = record["strategy"]
+            record["strategy"] = display_name(record["strategy_id"])
+            signals.append(record)
+        return {"run_id": run, "signals": signals}
 
     def positions(self, run_id: str | None = None) -> list[OpenPosition]:
         return open_positions(self.journal, self.states, run_id)

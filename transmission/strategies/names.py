@@ -9,7 +9,10 @@ _ACRONYMS = frozenset({"adx", "atr", "ema", "orb", "rsi", "sma", "vwap"})
 
 
 def display_name(strategy_id: str) -> str:
-    """`vwap_pullback` -> `VWAP Pullback`; a plug-in strategy gets the same treatment."""
+    """`vwap_pullback` -> `VWAP Pullback`; a plug-in strategy gets the same treatment, and a
+    display name stays as it is."""
+    if strategy_id != strategy_id.lower():
+        return strategy_id
     words = strategy_id.split("_")
     return " ".join(w.upper() if w in _ACRONYMS else w.capitalize() for w in words)
 

@@ -7,6 +7,7 @@ so one flush sends at most one message per leaf that changed. Every component is
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import ipywidgets as widgets
@@ -241,12 +242,28 @@ class PriceChart(widgets.VBox):
             self.figure.layout.shapes = shapes
         if added:
             self.figure.add_traces(added)
+        _publish_whole_figure(self.figure)
         title = f"Price ({state.candle_minutes}-minute candles, last {state.chart_hours:g} h)"
         assign(self.title, value=f'<div style="font-weight:700;color:#333">{title}</div>')
         return 1
 
     def _names(self) -> set[str]:
         return {_slot(t) for t in self.figure.data}
+
+
+def _publish_whole_figure(figure: go.FigureWidget) -> None:
+    """Make the figure as it is now the state a page that connects later starts from.
+
+    A FigureWidget syncs its whole figure only when it is created or displayed; every later
+    change goes out as an edit message (add these traces, restyle those), which a page that
+    connects afterwards never receives. On the monitor page the dashboard draws before the
+    browser connects (Voila sends the page once the notebook has run), so the chart stayed empty
+    or drew candles into the wrong traces. This sets the synced state as plotly's own
+    `_repr_mimebundle_` does; a page already showing the chart ignores that change (its view
+    follows the edit messages), so the cost is one copy of the figure per redraw.
+    """
+    figure._widget_data = copy.deepcopy(figure._data)
+    figure._widget_layout = copy.deepcopy(figure._layout_obj._props)
 
 
 def _slot(trace: Any) -> str:

@@ -75,7 +75,7 @@ class ServicesMarket:
         return [
             message("candles", {"minutes": self.span.minutes, "candles": found["candles"]}),
             message("positions", {"positions": positions}),
-            message("signals", {"signals": history.recent_signals(run, self.signals)}),
+            message("signals", history.recent_signals(run, self.signals) or {"signals": []}),
         ]
 
 

@@ -1,10 +1,11 @@
 """Feed a dashboard from a running `transmission serve`: REST for the state, the WebSocket for
 events, and the POST routes for halt and resume.
 
-One background thread runs an asyncio loop that (re)connects: it fetches the status, the risk
-and the recent trades (GET /api/system/status, /api/system/risk, /api/trades/recent/{n}), then
-reads `/ws?token=...` and polls the status every `status_every` seconds until the socket drops,
-and starts again after a back-off. Messages go to the dashboard's inbox as they come.
+One background thread runs an asyncio loop that (re)connects: it fetches the status, the risk,
+the recent trades and the recent signals (GET /api/system/status, /api/system/risk,
+/api/trades/recent/{n}, /api/signals), then reads `/ws?token=...` and polls the status every
+`status_every` seconds until the socket drops, and starts again after a back-off. Messages go
+to the dashboard's inbox as they come.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
 from transmission.widgets.inbox import Inbox
-from transmission.widgets.state import message
+from transmission.widgets.state import SIGNALS_KEPT, message
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 1000  # the API's hard maximum page
@@ -172,6 +173,9 @@ class RemoteFeed:
         trades = await self._get(client, f"/api/trades/recent/{self.history}")
         if trades is not None:
             inbox.put(message("trades", trades))
+        signals = await self._get(client, f"/api/signals?limit={SIGNALS_KEPT}")
+        if signals is not None:
+            inbox.put(message("signals", signals))
 
     async def _follow(
         self, socket: ClientConnection, client: httpx.AsyncClient, inbox: Inbox

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from transmission.charts.candles import candle_trace, regime_shapes, trade_traces, vwap_lines
 from transmission.charts.style import LOSS, WIN, local_time
 from transmission.palette import regime_colour
+from transmission.strategies.names import display_name
 
 ARROWS = {"up": "▲", "down": "▼"}
 GOOD, BAD, MUTED = "#1b7f3b", "#b3261e", "#6b6b6b"
@@ -135,7 +136,7 @@ def tripwires_html(wires: Iterable[Any]) -> str:
     for wire in rows:
         colour = BAD if wire.tripped else GOOD
         label = rule_label(wire.rule)
-        name = label if wire.strategy is None else f"{label} · {wire.strategy}"
+        name = label if wire.strategy is None else f"{label} · {display_name(wire.strategy)}"
         tip = wire.reason if wire.tripped else "clear"
         chips.append(
             f'<span class="tm-tripwire" data-rule="{escape(wire.rule)}" '
@@ -145,7 +146,7 @@ def tripwires_html(wires: Iterable[Any]) -> str:
         )
     reasons = "".join(
         f"<li><b>{escape(rule_label(w.rule))}</b>"
-        f"{escape(' · ' + w.strategy) if w.strategy else ''}: "
+        f"{escape(' · ' + display_name(w.strategy)) if w.strategy else ''}: "
         f"{escape(w.reason)}{escape(' (until ' + str(w.until) + ')') if w.until else ''}</li>"
         for w in rows
         if w.tripped

@@ -49,6 +49,7 @@ STATUS_FIELDS = tuple(
     f.name for f in fields(EngineStatus) if f.name not in ("current_regime", "regime_direction")
 )
 Tripwire = RuleStatus  # a tripwire's state is the risk manager's one schema
+SIGNALS_KEPT = 20  # the signal table's rows
 
 
 @dataclass
@@ -56,7 +57,7 @@ class MonitorState:
     """The dashboard's picture of one engine; `version` moves whenever something changes."""
 
     keep_trades: int = 5000
-    keep_signals: int = 20
+    keep_signals: int = SIGNALS_KEPT
     chart_hours: float = 6.0  # the price chart keeps the last so many hours of candles
     run_id: str | None = None
     symbol: str | None = None
@@ -146,6 +147,22 @@ class MonitorState:
             log.warning("skipped a malformed %s message: %s", kind, exc)
             self.counts["malformed"] += 1
         return self.version != before
+
+    def follow_run(self, run_id: object) -> None:
+        """The engine's run is `run_id`: a different run than the one shown (the server was
+        restarted on other bars) starts the picture over, so nothing of the old run shows."""
+        if not run_id or run_id == self.run_id:
+            return
+        if self.run_id is not None:
+            for collection in (self.trades, self.signals, self.candles):
+                collection.clear()
+            self.set(
+                open_position=None, position_mark=None, last_signal=None, trades_total=0,
+                current_r=0.0, regime_since=None,
+            )  # fmt: skip
+            self.trades_version += 1
+            self.candles_version += 1
+        self.set(run_id=str(run_id))
 
     def set(self, **values: Any) -> None:
         """Assign fields, moving `version` only for real changes."""
@@ -242,7 +259,8 @@ def _float(value: Any) -> float | None:
 
 
 def _on_connected(state: MonitorState, data: dict[str, Any], _: Any) -> None:
-    state.set(connection="connected", run_id=data.get("run_id") or state.run_id)
+    state.follow_run(data.get("run_id"))
+    state.set(connection="connected")
 
 
 def _on_regime_change(state: MonitorState, data: dict[str, Any], timestamp: Any) -> None:
@@ -335,7 +353,8 @@ def _on_trade_execution(state: MonitorState, data: dict[str, Any], _: Any) -> No
 
 
 def _on_status(state: MonitorState, data: dict[str, Any], _: Any) -> None:
-    values = {name: data[name] for name in STATUS_FIELDS if name in data}
+    state.follow_run(data.get("run_id"))
+    values = {name: data[name] for name in STATUS_FIELDS if name in data and name != "run_id"}
     if "open_position" in values:
         position = values.pop("open_position")
         if position is None:
@@ -389,6 +408,8 @@ def _on_connection(state: MonitorState, data: dict[str, Any], _: Any) -> None:
     state.set(connection=str(data["state"]))
     if data.get("detail"):
         state.set(notice=str(data["detail"]))
+    elif data["state"] == "connected":
+        state.set(notice=None)  # what went wrong before is over
 
 
 def _on_notice(state: MonitorState, data: dict[str, Any], _: Any) -> None:

@@ -243,3 +243,41 @@ class TradeQuery(TradeFilterQuery):
         description="cursor: the trades after this one in newest-first order (the previous "
         "page's `next_before_id`); fast at any depth, unlike a large offset",
     )
+
+
+MAX_SIGNALS = 1000
+
+
+class SignalQuery(ApiQuery):
+    run: str | None = Field(None, max_length=200, description="default: the engine's, else latest")
+    limit: int = Field(50, ge=1, le=MAX_SIGNALS, description="at most this many, newest first")
+    decision: Literal["accepted", "vetoed", "shadow"] | None = Field(
+        None, description="only the signals the risk manager decided so"
+    )
+
+
+class SignalRecord(BaseModel):
+    """A signal the engine journalled, with the risk manager's decision: the payload of the
+    WebSocket's `signal` message, with its time."""
+
+    signal_id: str
+    run_id: str
+    timestamp: datetime = Field(description="the signal bar's close (exchange time)")
+    symbol: str
+    strategy: str = Field(description="display name", examples=["VWAP Pullback"])
+    strategy_id: str = Field(examples=["vwap_pullback"])
+    regime: str
+    side: str = Field(examples=["long", "short"])
+    order_type: str
+    entry_price: float
+    stop_price: float
+    target_price: float
+    reason: str
+    decision: Literal["accepted", "vetoed", "shadow"]
+    veto_reason: str | None
+    contracts: int = Field(ge=0)
+
+
+class SignalListResponse(BaseModel):
+    run_id: str
+    signals: list[SignalRecord]
