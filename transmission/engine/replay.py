@@ -17,7 +17,7 @@ import pandas as pd
 
 from transmission.config import EngineConfig
 from transmission.engine.gearbox import Gearbox
-from transmission.engine.pipeline import DAY_MINUTES, MINUTE_NS, _Stages
+from transmission.engine.pipeline import DAY_MINUTES, MINUTE_NS, Step, _Stages
 from transmission.engine.plan import ReplayPlan
 from transmission.features import BatchFeatures, reads_opening_ranges
 from transmission.market.calendar import Session, SessionTracker, trading_days_of
@@ -71,6 +71,17 @@ class ReplayPipeline(_Stages):
             )
         self.cursor = k + 1
         return plan.handed_out(k)
+
+    def step(self, sb: SignalBar, session: Session, stale: bool) -> Step:
+        """`_Stages.step` as a prepared replay needs it: the features are read, not computed
+        (they check the bar and gate the regime), and the gearbox answers from its prepared
+        signals, so the session fields and the strategies' bar view are not made."""
+        f = self.features.next(sb.ts_ns, sb.close)
+        in_window = not self.rules or self.classifier.in_window(
+            sb.end_ns, session.rth_open_ns, session.rth_close_ns
+        )
+        transition = self.classifier.update(f, sb.close, in_window=in_window, stale=stale)
+        return transition, self.gearbox.prepared_signals()
 
     def seek(self, signal_bar: int) -> None:
         """Go on from `signal_bar`: the ones before it changed nothing (see `fast_forward`)."""

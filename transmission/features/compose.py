@@ -387,6 +387,10 @@ class BatchFeatures:
         rth_open_ns: int,
     ) -> FeatureValues:
         """The features of the next signal bar, which must be the bar given (same open, close)."""
+        return self.next(ts_ns, close)
+
+    def next(self, ts_ns: int, close: float) -> FeatureValues:
+        """`update` reading only what it checks: the bar's open time and close."""
         row = self._i - self._start
         if row >= len(self._rows):
             # Read on in growing chunks; after a seek past them, a few rows (skipped bars are
