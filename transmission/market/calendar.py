@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -145,14 +146,79 @@ _YEAR_SCHEDULES: dict[int, pd.DataFrame] = {}
 def _rth_schedule(start: date, end: date) -> pd.DataFrame:
     years = range(start.year, end.year + 1)
     missing = [year for year in years if year not in _YEAR_SCHEDULES]
+    for year in missing:
+        stored = _stored_year(year)
+        if stored is not None:
+            _YEAR_SCHEDULES[year] = stored
+    missing = [year for year in missing if year not in _YEAR_SCHEDULES]
     if missing:
         first, last = date(missing[0], 1, 1), date(missing[-1], 12, 31)
         nyse = _bounded_nyse_class()(first, last)
         schedule = nyse.schedule(start_date=first, end_date=last)[["market_open", "market_close"]]
         for year in missing:
             _YEAR_SCHEDULES[year] = schedule[schedule.index.year == year]
+            _store_year(year, _YEAR_SCHEDULES[year])
     frames = [_YEAR_SCHEDULES[year] for year in years]
     return pd.concat(frames) if len(frames) > 1 else frames[0]
+
+
+# A year's schedule kept on disk too (`paths.cache_dir`): the library takes ~35 ms to compute
+# one, most of a short replay's start-up, in every new process (a sweep's workers, the CLI).
+# Named by the library's and pandas' versions: an upgrade that moves a holiday is a new file.
+_SCHEDULE_FORMAT = 1
+
+
+def _schedule_path(year: int) -> Path:
+    from importlib import metadata
+
+    from transmission.paths import cache_dir
+
+    try:
+        library = metadata.version("pandas_market_calendars")
+    except metadata.PackageNotFoundError:
+        library = "unknown"
+    name = f"nyse-rth-{_SCHEDULE_FORMAT}-{library}-{pd.__version__}-{year}.npz"
+    return cache_dir() / "calendar" / name
+
+
+def _stored_year(year: int) -> pd.DataFrame | None:
+    """A year's schedule as `_store_year` kept it (None when absent or unreadable)."""
+    try:
+        with np.load(_schedule_path(year)) as stored:
+            day, opens, closes = stored["day"], stored["market_open"], stored["market_close"]
+    except Exception:  # absent, partly written by a crash, from another numpy: computed again
+        return None
+    return pd.DataFrame(
+        {
+            "market_open": pd.DatetimeIndex(opens).tz_localize("UTC"),
+            "market_close": pd.DatetimeIndex(closes).tz_localize("UTC"),
+        },
+        index=pd.DatetimeIndex(day),
+    )
+
+
+def _store_year(year: int, schedule: pd.DataFrame) -> None:
+    """Keep a year's schedule for later processes; a cache that cannot be written is skipped."""
+    import os
+    import tempfile
+
+    path = _schedule_path(year)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as out:
+            np.savez(
+                out,
+                day=schedule.index.to_numpy(),
+                market_open=schedule["market_open"].dt.tz_convert(None).to_numpy(),
+                market_close=schedule["market_close"].dt.tz_convert(None).to_numpy(),
+            )
+        os.replace(tmp, path)  # whole or not at all, whoever reads it meanwhile
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def rth_windows(days: pd.Series | list[date]) -> pd.DataFrame:
