@@ -270,7 +270,7 @@ class TrackedRegimeClassifier(_EffectiveRegime):
     stale data, trading window) is still applied bar by bar, since stale data is only known then.
     """
 
-    __slots__ = ("_changes", "_code", "_i", "_open", "_reasons", "_since")
+    __slots__ = ("_changes", "_code", "_i", "_open", "_reasons", "_since", "_warm", "_window")
 
     def __init__(
         self,
@@ -292,19 +292,37 @@ class TrackedRegimeClassifier(_EffectiveRegime):
         self._i = 0
         self._effective: tuple[str, str | None] = (NO_TRADE, None)
         # The effective regime code of each bar on fresh data: the gate closed, code 0.
-        gate_open = np.asarray(features["warm"], dtype=bool)
+        gate_open = self._warm = np.asarray(features["warm"], dtype=bool)
+        self._window = window
         if window is not None:
             gate_open = gate_open & window
         self._open = np.where(gate_open, track.code, 0)
         self._changes = (np.flatnonzero(self._open[1:] != self._open[:-1]) + 1).tolist()
 
-    def steady_until(self, i: int) -> int:
-        """The first bar from `i` whose `update` may return a transition, on fresh data."""
+    def steady_until(self, i: int, effective: tuple[str, str | None] | None = None) -> int:
+        """The first bar from `i` whose `update` may return a transition, on fresh data, from
+        the effective regime now (or from `effective`, the (regime, direction) of a bar ahead)."""
         n = len(self._code)
-        if i >= n or MARKET_KEYS[self._open.item(i)] != self._effective:
+        if effective is None:
+            effective = self._effective
+        if i >= n or MARKET_KEYS[self._open.item(i)] != effective:
             return min(i, n)
         after = bisect_right(self._changes, i)
         return self._changes[after] if after < len(self._changes) else n
+
+    def effective_at(self, i: int) -> tuple[str, str | None]:
+        """The effective (regime, direction) after bar `i` on fresh data."""
+        return MARKET_KEYS[self._open.item(i)]
+
+    def update_fresh(self, i: int) -> RegimeTransition | None:
+        """`update` of bar `i` on fresh data, its gate (warm-up, trading window) as prepared:
+        a replay stepping over bar `i` applies its transition (see `steady_until`)."""
+        if i >= len(self._code):
+            raise IndexError(f"the regime track holds {len(self._code)} bars; bar {i} was asked")
+        self._i = i + 1
+        window = self._window
+        gate = _gate(self._warm.item(i), False, True if window is None else window.item(i))
+        return self._take(i, gate)
 
     def seek(self, i: int) -> None:
         """Go on from bar `i`: the bars before it made no transition (see `steady_until`)."""
@@ -318,8 +336,10 @@ class TrackedRegimeClassifier(_EffectiveRegime):
         if i >= len(self._code):
             raise IndexError(f"the regime track holds {len(self._code)} bars; bar {i} was asked")
         self._i = i + 1
+        return self._take(i, _gate(f.warm, stale, in_window))
+
+    def _take(self, i: int, gate: str) -> RegimeTransition | None:
         code = self._code[i]
-        gate = _gate(f.warm, stale, in_window)
         new = MARKET_KEYS[0] if gate or code == 0 else MARKET_KEYS[code]
         if new == self._effective:
             return None
