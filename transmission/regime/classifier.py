@@ -18,6 +18,7 @@ the two agree.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import namedtuple
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -235,32 +236,35 @@ def market_track(
     return MarketTrack(code.astype(np.int8), since.astype(np.int64))
 
 
-class _Row:
-    """Attribute view of one bar of feature columns (the rules read attributes)."""
-
-    __slots__ = ("_columns", "_i")
-
-    def __init__(self, columns: Mapping[str, Any], i: int) -> None:
-        self._columns = columns
-        self._i = i
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            value = self._columns[name][self._i]
-        except KeyError:
-            raise AttributeError(name) from None
-        return value.item() if isinstance(value, np.generic) else value
-
-
 def market_reason(
     features: Mapping[str, Any], close: np.ndarray, since: int, cfg: RegimeConfig | None = None
 ) -> str:
     """The reason the classifier gives for a market regime that became active at bar `since`."""
+    return market_reasons(features, close, [since], cfg)[since]
+
+
+# The feature columns `classify_bar` reads, as the fields of a row of many bars' values.
+_REASON_COLUMNS = ("atr_pct", "adx", "er", "vwap", "plus_di", "minus_di", "chop")
+_ReasonRow = namedtuple("_ReasonRow", _REASON_COLUMNS)  # type: ignore[misc]
+
+
+def market_reasons(
+    features: Mapping[str, Any], close: np.ndarray, bars: list[int], cfg: RegimeConfig | None = None
+) -> dict[int, str]:
+    """`market_reason` of each of `bars`, at once: the columns the rules read are gathered at
+    those bars and turned into Python floats together, then the rules run on each bar."""
     cfg = cfg or RegimeConfig()
-    outcome = classify_bar(_Row(features, since), float(close[since]), cfg)
-    if outcome is None:
-        raise ValueError(f"bar {since} matches no regime rule: it cannot have activated one")
-    return f"{outcome[2]} for {max(cfg.dwell_bars, 1)} bars"
+    index = np.asarray(bars, dtype=np.int64)
+    columns = [np.asarray(features[name])[index].tolist() for name in _REASON_COLUMNS]
+    closes = np.asarray(close, dtype=np.float64)[index].tolist()
+    held = f" for {max(cfg.dwell_bars, 1)} bars"
+    reasons = {}
+    for since, row, c in zip(bars, map(_ReasonRow, *columns), closes, strict=True):
+        outcome = classify_bar(row, c, cfg)
+        if outcome is None:
+            raise ValueError(f"bar {since} matches no regime rule: it cannot have activated one")
+        reasons[since] = outcome[2] + held
+    return reasons
 
 
 class TrackedRegimeClassifier(_EffectiveRegime):
@@ -285,7 +289,7 @@ class TrackedRegimeClassifier(_EffectiveRegime):
         track = market_track(features, close, self.cfg)
         # The reason of every regime the track activates, now: then the feature columns can go.
         activated = np.unique(track.since[track.since >= 0]).tolist()
-        self._reasons = {i: market_reason(features, close, i, self.cfg) for i in activated}
+        self._reasons = market_reasons(features, close, activated, self.cfg)
         # Bytes index to Python ints at list speed and hold a million bars in a megabyte.
         self._code = track.code.astype(np.uint8).tobytes()
         self._since = track.since
