@@ -221,10 +221,20 @@ def _plan(
         close=c,
         volume=v,
         breaks=np.flatnonzero(breaks).tolist(),
-        handed=np.searchsorted(at, np.arange(len(ts) + 1, dtype=np.int32)).astype(np.int32),
+        handed=_handed_before(at, len(ts)),
         closed_by_own=closed_by_own,
         signal={key: signal[key] for key in keep},
     )
+
+
+def _handed_before(at: np.ndarray, n: int) -> np.ndarray:
+    """Per bar k of `n` and one past the last: how many signal bars bars before k hand out
+    (`at`, sorted: the bar that hands out each, `n` for one never handed out). The same counts
+    as a search of `at` for every k, from a count of each bar's hand-outs."""
+    handed = np.zeros(n + 1, dtype=np.int32)
+    if len(at):
+        np.cumsum(np.bincount(at, minlength=n + 1)[:n], out=handed[1:])
+    return handed
 
 
 def sessions_over(sessions: SessionTracker, ts: np.ndarray) -> SessionField:
