@@ -83,3 +83,17 @@ def test_a_damaged_or_unwritable_schedule_cache_is_passed_over(
     unwritable = calendar._rth_schedule(date(2022, 1, 1), date(2022, 12, 31))
     pd.testing.assert_frame_equal(unwritable, library_schedule(2022, 2022), check_freq=False)
     calendar._YEAR_SCHEDULES.clear()
+
+
+def test_prefetched_sessions_equal_sessions_built_one_by_one() -> None:
+    """`prefetch` builds many days at once: the same sessions as `_build` day by day, over
+    DST changes, holidays, early closes and weekend days."""
+    first = date(2022, 12, 20)
+    days = [first + pd.Timedelta(days=k).to_pytimedelta() for k in range(500)]
+    tracker = calendar.SessionTracker()
+    tracker.prefetch(days)
+    windows = calendar.rth_windows(days)
+    for day, rth_open, rth_close in zip(
+        days, windows["rth_open"].tolist(), windows["rth_close"].tolist(), strict=True
+    ):
+        assert tracker._cache[day] == calendar.SessionTracker._build(day, (rth_open, rth_close))

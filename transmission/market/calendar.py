@@ -253,6 +253,47 @@ def annotate(bars: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _local_ns(days: list[date], hour: int, back: np.ndarray | None = None) -> np.ndarray:
+    """Epoch ns of `hour`:00 exchange time on each day (`back` days earlier)."""
+    naive = np.array(days, dtype="datetime64[D]")
+    if back is not None:
+        naive = naive - back.astype("timedelta64[D]")
+    stamps = pd.DatetimeIndex(naive + np.timedelta64(hour, "h")).tz_localize(EXCHANGE_TZ)
+    return np.asarray(stamps.as_unit("ns").asi8)
+
+
+def _sessions_of(days: list[date], windows: pd.DataFrame) -> list[Session]:
+    """`SessionTracker._build` of many days at once (`windows`: their `rth_windows`)."""
+    weekday = np.array([day.weekday() for day in days])
+    # The previous weekday: back over a weekend (as `_build` steps back a day at a time).
+    prev_weekday = (weekday - 1) % 7
+    back = 1 + np.where(prev_weekday == 6, 2, np.where(prev_weekday == 5, 1, 0))
+    start = _local_ns(days, GLOBEX_ROLL_HOUR, back)
+    end = _local_ns(days, GLOBEX_ROLL_HOUR)
+    noon = np.array(days, dtype="datetime64[D]") + np.timedelta64(12, "h")
+    offset = noon.astype("datetime64[ns]").astype(np.int64) - _local_ns(days, 12)
+    opens, closes = windows["rth_open"], windows["rth_close"]
+    has_rth = (opens.notna() & closes.notna()).to_numpy()
+    rth_open = np.where(has_rth, pd.DatetimeIndex(opens).as_unit("ns").asi8, 0)
+    rth_close = np.where(has_rth, pd.DatetimeIndex(closes).as_unit("ns").asi8, 0)
+    sessions = []
+    for k, day in enumerate(days):
+        iso = day.isocalendar()
+        sessions.append(
+            Session(
+                trading_day=day,
+                ordinal=day.toordinal(),
+                week=iso.year * 100 + iso.week,
+                start_ns=int(start[k]),
+                end_ns=int(end[k]),
+                utc_offset_ns=int(offset[k]),
+                rth_open_ns=int(rth_open[k]),
+                rth_close_ns=int(rth_close[k]),
+            )
+        )
+    return sessions
+
+
 @dataclass(frozen=True, slots=True)
 class Session:
     """One Globex trading day as the per-bar path needs it, all times in epoch nanoseconds."""
@@ -300,9 +341,7 @@ class SessionTracker:
         if not missing:
             return
         windows = rth_windows(missing)
-        opens, closes = windows["rth_open"].tolist(), windows["rth_close"].tolist()
-        for day, rth_open, rth_close in zip(missing, opens, closes, strict=True):
-            self._cache[day] = self._build(day, (rth_open, rth_close))
+        self._cache.update(zip(missing, _sessions_of(missing, windows), strict=True))
 
     @staticmethod
     def _build(day: date, window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Session:
