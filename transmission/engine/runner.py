@@ -152,8 +152,9 @@ class EngineRun:
         """Run the rest of a prepared replay (`Orchestrator.prepare_replay`) to its end.
 
         Bars on which nothing can happen are stepped over (`Orchestrator.fast_forward`). Only
-        the bars that go through `on_bar` count towards a checkpoint: the others make no rows,
-        and a restart steps over them again. Returns the number of bars run.
+        the bars that go through `on_bar` count towards a checkpoint: the others make no rows
+        but their regime transitions, which the next checkpoint writes (a restart steps over
+        them again, to the same rows). Returns the number of bars run.
         """
         orchestrator = self.orchestrator
         replay = orchestrator.replay
