@@ -61,7 +61,7 @@ def _timestamp_maker() -> Callable[[int], pd.Timestamp]:
         return _public_timestamp
 
     def fast_timestamp(ns: int) -> pd.Timestamp:
-        return make(ns, _NS_UNIT, _ZONE)  # type: ignore[no-any-return]
+        return make(ns, _NS_UNIT, _ZONE)
 
     return fast_timestamp
 
