@@ -26,55 +26,14 @@ from transmission.risk.state import RiskState
 from transmission.strategies import Signal
 
 _ZONE = ZoneInfo(EXCHANGE_TZ)  # an object, not its name: no zone lookup per Timestamp
-_NS_UNIT = 10  # numpy's NPY_FR_ns
-# A time with nanoseconds; the first hour of summer time; the repeated hour after it ends.
-_PROBES = (1_699_999_999_123_456_789, 1_710_054_000 * 10**9, 1_730_613_600 * 10**9)
-
-
-def _public_timestamp(ns: int) -> pd.Timestamp:
-    return pd.Timestamp(ns, tz=_ZONE)
-
-
-def _timestamp_maker() -> Callable[[int], pd.Timestamp]:
-    """The fastest way this pandas has to box epoch ns as an exchange-time Timestamp.
-
-    `Timestamp._from_value_and_reso` (private; pandas 2.0 to 3.1 at least) skips the argument
-    parsing and the zone's normalisation of the public constructor: ~40% of the time, on the
-    per-event path of a replay, where a Timestamp is made for every event time. Used only when
-    it gives the public constructor's Timestamp (value, zone, unit) on probes across a DST
-    change; otherwise, or on any error, the public constructor.
-    """
-    make = getattr(pd.Timestamp, "_from_value_and_reso", None)
-    if make is None:
-        return _public_timestamp
-    try:
-        for probe in _PROBES:
-            fast, public = make(probe, _NS_UNIT, _ZONE), _public_timestamp(probe)
-            if (fast.value, fast.unit, str(fast.tz), repr(fast)) != (
-                public.value,
-                public.unit,
-                str(public.tz),
-                repr(public),
-            ):
-                return _public_timestamp
-    except Exception:  # a pandas whose private constructor changed
-        return _public_timestamp
-
-    def fast_timestamp(ns: int) -> pd.Timestamp:
-        return make(ns, _NS_UNIT, _ZONE)
-
-    return fast_timestamp
-
-
-_make_timestamp = _timestamp_maker()
 
 
 @lru_cache(maxsize=256)
 def timestamp(ns: int) -> pd.Timestamp:
     """Epoch ns as an exchange-time Timestamp."""
     # Events stamp the same bar times again and again (ts_event, ts_init, the trade's times);
-    # a Timestamp costs ~3 us to make and is immutable, so a few recent ones are kept.
-    return _make_timestamp(ns)
+    # a Timestamp costs ~5 us to make and is immutable, so a few recent ones are kept.
+    return pd.Timestamp(ns, tz=_ZONE)
 
 
 class EventFactory:
