@@ -37,9 +37,9 @@ def case(fn: Callable[..., Figures]) -> Callable[..., Figures]:
 
 def warm_imports() -> None:
     """Import what the engine imports lazily, so a replay's time is the replay's (backtesting.py
-    is timed after its imports too)."""
+    is timed after its imports too). Not scipy: the engine no longer uses it, and importing
+    scipy.signal alone is 70 MB of a replay's peak RSS."""
     import pandas_market_calendars  # noqa: F401
-    import scipy.signal  # noqa: F401
 
 
 def percentiles(values: list[float]) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +17,19 @@ from transmission.engine.runner import RunSummary, run_source
 from transmission.journal import Journal
 
 __all__ = ["ROOT", "SAMPLE", "require_sample"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite keeps its derived data (calendar schedules) in a folder of its own, never the
+    user's cache; set in the environment, so the servers and kernels it starts use it too."""
+    before = os.environ.get("TRANSMISSION_CACHE_DIR")
+    os.environ["TRANSMISSION_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("TRANSMISSION_CACHE_DIR", None)
+    else:
+        os.environ["TRANSMISSION_CACHE_DIR"] = before
 
 
 @pytest.fixture(scope="session")

@@ -168,7 +168,13 @@ def run_manifest(
 
 def run_id(kind: str, source_identity: str, config: EngineConfig, extra: Iterable[Any] = ()) -> str:
     """`<kind>-<12 hex>`: the hash of the run's manifest."""
-    text = json.dumps(run_manifest(kind, source_identity, config, extra), sort_keys=True)
+    return run_id_of(run_manifest(kind, source_identity, config, extra))
+
+
+def run_id_of(manifest: dict[str, Any]) -> str:
+    """The run id of a manifest `run_manifest` made (made once when a run needs both)."""
+    kind = manifest["kind"]
+    text = json.dumps(manifest, sort_keys=True)
     h = _hasher()
     h.update(text.encode())
     return f"{kind}-{h.hexdigest()[:RUN_ID_CHARS]}"

@@ -113,3 +113,14 @@ def test_quick_journal_benchmarks_run_end_to_end_and_write_their_results(
     assert bulk["median"] > 0 and bulk["ratio"] > 1  # bulk beats a commit per row
     assert rows["journal: live commit of a bar's events"]["p99"] > 0
     assert "journal: bulk write, 100k trades" in done.stdout
+
+
+def test_the_scaling_row_reads_the_two_worker_sweeps_own_runs() -> None:
+    """ "2 workers vs 1" is a ratio of rows measured anyway: its runs are the 2-worker sweep's
+    (one key, so `run_suite` runs them once), not a third sweep of their own."""
+    specs = {spec.name: spec for spec in suite.specs() if spec.group == "sweeps"}
+    scaling = specs["transmission sweep: 2 workers vs 1"]
+    two = specs["transmission sweep, 36 points, 1M, 2 workers"]
+    assert scaling.key(False) == two.key(False) and scaling.key(True) == two.key(True)
+    assert scaling.baseline == "transmission sweep, 36 points, 1M, 1 worker"
+    assert len({spec.key(False) for spec in specs.values()}) == len(specs) - 1

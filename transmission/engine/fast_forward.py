@@ -1,14 +1,15 @@
 """Fast-forward: how far a prepared replay may step without feeding bars one by one.
 
-A bar can be stepped over when nothing can happen on it: no order fills, no position exits, no
-regime changes, the strategy in gear does not signal, and no tripwire trips or resets. Its only
-effects (cursors, the last bar, the open position's mark) are then applied at once; a journal of
-the run holds the same rows as one fed bar by bar (the golden replay tests).
+A bar can be stepped over when nothing can happen on it: no order fills, no position exits, the
+strategy in gear does not signal, and no tripwire trips or resets. Its only effects (cursors, the
+last bar, the open position's mark, and a regime transition: the regime and its published event)
+are then applied at once; a journal of the run holds the same rows as one fed bar by bar (the
+golden replay tests).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import cast
 
 import numpy as np
@@ -73,6 +74,40 @@ def _untouched(
     return j
 
 
+def _quiet_regimes_until(replay: ReplayPipeline, s0: int, s1: int) -> int:
+    """The first signal bar from `s0` (up to `s1`) on which the strategy in gear signals, or
+    whose regime transition puts in gear a strategy that signals on it.
+
+    A transition alone changes nothing but the regime (no order works while a replay steps, so
+    none is cancelled): the bar is stepped over, and `Orchestrator._skip` applies and publishes
+    the transition (`transitions_between`)."""
+    classifier, gearbox = replay.classifier, replay.gearbox
+    effective = (classifier.regime, classifier.direction)
+    s = s0
+    while True:
+        change = min(s1, classifier.steady_until(s, effective))
+        active = gearbox.strategy_for(effective[0])
+        end = change if active is None else min(change, gearbox.next_signal(active, s))
+        if end < change or change == s1:
+            return end
+        # Bar `change` makes a transition; the strategy in gear after it reads its signal.
+        effective = classifier.effective_at(change)
+        active = gearbox.strategy_for(effective[0])
+        if active is not None and gearbox.next_signal(active, change) == change:
+            return change
+        s = change + 1
+
+
+def transitions_between(replay: ReplayPipeline, s0: int, s1: int) -> Iterator[int]:
+    """The signal bars from `s0` to `s1` (excluded) whose regime transitions a replay steps
+    over, in order, each applied (`update_fresh`) before the next is looked for."""
+    classifier = replay.classifier
+    change = classifier.steady_until(s0)
+    while change < s1:
+        yield change
+        change = classifier.steady_until(change + 1)
+
+
 def _first_ending_at(plan: ReplayPlan, i: int, j: int, at_ns: int) -> int:
     return i + int(np.searchsorted(plan.ts[i:j], at_ns - MINUTE_NS, side="left"))
 
@@ -85,11 +120,7 @@ def _steady_signal_bars(
     s0, s1 = plan.handed.item(i), plan.handed.item(j)
     if s1 == s0:
         return j
-    classifier = replay.classifier
-    steady = min(s1, classifier.steady_until(s0))
-    active = replay.gearbox.strategy_for(classifier.regime)
-    if active is not None:
-        steady = min(steady, replay.gearbox.next_signal(active, s0))
+    steady = _quiet_regimes_until(replay, s0, s1)
     if steady > s0:
         times = plan.signal["end_ns"][s0:steady]
         position = broker.position

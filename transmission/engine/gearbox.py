@@ -12,6 +12,7 @@ from transmission.features import BatchFeatures
 from transmission.strategies import BarView, ReadsColumns, Signal, SignalsOver, Strategy, create
 
 _CHUNK = 8192
+_NO_SIGNALS: dict[str, Signal] = {}
 
 
 class Gearbox:
@@ -31,6 +32,7 @@ class Gearbox:
         # A prepared replay: each strategy's signals by signal bar, where they are, the cursor.
         self._signals: dict[str, dict[int, Signal]] | None = None
         self._where: dict[str, list[int]] = {}
+        self._any: set[int] = set()  # the signal bars on which some strategy signals
         self._i = self._n = 0
 
     def reads(self) -> set[str] | None:
@@ -60,6 +62,19 @@ class Gearbox:
         return signals
 
     # -- replays of a known history ------------------------------------------------------------
+
+    def prepared_signals(self) -> dict[str, Signal]:
+        """`update` of a prepared replay, which reads neither the bar nor the features: the
+        signals of the next signal bar (an empty dict shared by the bars with none: read it,
+        never change it)."""
+        prepared = self._signals
+        if prepared is None:
+            raise RuntimeError("prepared_signals needs prepare_replay first")
+        i = self._i
+        self._i = i + 1
+        if i not in self._any:
+            return _NO_SIGNALS
+        return {name: found[i] for name, found in prepared.items() if i in found}
 
     @property
     def replays_bar_by_bar(self) -> bool:
@@ -97,6 +112,7 @@ class Gearbox:
                         signals[name][i] = signal
         self._signals = signals
         self._where = {name: sorted(found) for name, found in signals.items()}
+        self._any = set().union(*signals.values())
         self._i, self._n = 0, n
 
     def next_signal(self, strategy: str, i: int) -> int:

@@ -129,6 +129,8 @@ class Orchestrator:
         plan = replay.plan
         s0, s1 = plan.handed.item(i), plan.handed.item(j)
         if s1 > s0:
+            for s in fast_forward.transitions_between(replay, s0, s1):
+                self._step_over_transition(replay, s)
             replay.seek(s1)
             # What the last of those signal bars left: its mark, and the rules' decisions.
             last = s1 - 1
@@ -142,6 +144,20 @@ class Orchestrator:
         self._last_close = plan.close.item(j - 1)
         self.bars_processed += j - i
         replay.cursor = j
+
+    def _step_over_transition(self, replay: ReplayPipeline, s: int) -> None:
+        """Signal bar `s` of a stepped-over run of bars makes a regime transition: apply it and
+        publish it as `_on_signal_bar` does (the bar's batch, its time on the clock)."""
+        plan = replay.plan
+        transition = replay.classifier.update_fresh(s)
+        if transition is None:
+            raise RuntimeError(f"signal bar {s} was said to make a regime transition")
+        self.clock.advance(plan.ts.item(plan.handed_at(s)))
+        active = self.gearbox.strategy_for(transition.regime)
+        with self.bus.batch():
+            self.bus.publish(
+                self.events.regime_change(plan.signal["end_ns"].item(s), transition, active)
+            )
 
     # -- the per-bar path ---------------------------------------------------------------------
 

@@ -73,8 +73,14 @@ class ReplayPlan:
 
     def handed_out(self, k: int) -> tuple[SignalBar | None, SignalBar | None]:
         """What `BarAggregator.update` returns for bar `k`: the bar closed before it, by it."""
+        first, end = self.handed.item(k), self.handed.item(k + 1)
+        if end == first:
+            return None, None
+        if end == first + 1:  # one signal bar (on 1-minute signal bars, every bar)
+            bar = self.signal_bar(first)
+            return (None, bar) if self.closed_by_own.item(first) else (bar, None)
         before = closed = None
-        for s in range(self.handed.item(k), self.handed.item(k + 1)):
+        for s in range(first, end):
             if self.closed_by_own.item(s):
                 closed = self.signal_bar(s)
             else:

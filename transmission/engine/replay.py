@@ -17,7 +17,7 @@ import pandas as pd
 
 from transmission.config import EngineConfig
 from transmission.engine.gearbox import Gearbox
-from transmission.engine.pipeline import DAY_MINUTES, MINUTE_NS, _Stages
+from transmission.engine.pipeline import DAY_MINUTES, MINUTE_NS, Step, _Stages
 from transmission.engine.plan import ReplayPlan
 from transmission.features import BatchFeatures, reads_opening_ranges
 from transmission.market.calendar import Session, SessionTracker, trading_days_of
@@ -71,6 +71,17 @@ class ReplayPipeline(_Stages):
             )
         self.cursor = k + 1
         return plan.handed_out(k)
+
+    def step(self, sb: SignalBar, session: Session, stale: bool) -> Step:
+        """`_Stages.step` as a prepared replay needs it: the features are read, not computed
+        (they check the bar and gate the regime), and the gearbox answers from its prepared
+        signals, so the session fields and the strategies' bar view are not made."""
+        f = self.features.next(sb.ts_ns, sb.close)
+        in_window = not self.rules or self.classifier.in_window(
+            sb.end_ns, session.rth_open_ns, session.rth_close_ns
+        )
+        transition = self.classifier.update(f, sb.close, in_window=in_window, stale=stale)
+        return transition, self.gearbox.prepared_signals()
 
     def seek(self, signal_bar: int) -> None:
         """Go on from `signal_bar`: the ones before it changed nothing (see `fast_forward`)."""
@@ -210,10 +221,20 @@ def _plan(
         close=c,
         volume=v,
         breaks=np.flatnonzero(breaks).tolist(),
-        handed=np.searchsorted(at, np.arange(len(ts) + 1, dtype=np.int32)).astype(np.int32),
+        handed=_handed_before(at, len(ts)),
         closed_by_own=closed_by_own,
         signal={key: signal[key] for key in keep},
     )
+
+
+def _handed_before(at: np.ndarray, n: int) -> np.ndarray:
+    """Per bar k of `n` and one past the last: how many signal bars bars before k hand out
+    (`at`, sorted: the bar that hands out each, `n` for one never handed out). The same counts
+    as a search of `at` for every k, from a count of each bar's hand-outs."""
+    handed = np.zeros(n + 1, dtype=np.int32)
+    if len(at):
+        np.cumsum(np.bincount(at, minlength=n + 1)[:n], out=handed[1:])
+    return handed
 
 
 def sessions_over(sessions: SessionTracker, ts: np.ndarray) -> SessionField:

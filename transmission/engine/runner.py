@@ -77,7 +77,10 @@ class EngineRun:
         self.flush_on_events = flush_on_events
         self.config = config
         self.dataset = dataset
-        self.run_id = run_id or run_id_for(kind, source_identity, config)
+        # The manifest once: its code digests read the source of every strategy, rule and
+        # feature module, a start-up cost a short replay feels.
+        manifest = identity.run_manifest(kind, source_identity, config)
+        self.run_id = run_id or identity.run_id_of(manifest)
         self.bus = bus or EventBus()
         self.orchestrator = build_orchestrator(
             config, run_id=self.run_id, bus=self.bus, clock=clock, broker=broker
@@ -90,7 +93,7 @@ class EngineRun:
             "dataset": dataset,
             "source": source_identity,
             "config": config.model_dump(mode="json"),
-            "identity": identity.run_manifest(kind, source_identity, config),
+            "identity": manifest,
             **(params or {}),
         }
         self._since_flush = 0
@@ -149,8 +152,9 @@ class EngineRun:
         """Run the rest of a prepared replay (`Orchestrator.prepare_replay`) to its end.
 
         Bars on which nothing can happen are stepped over (`Orchestrator.fast_forward`). Only
-        the bars that go through `on_bar` count towards a checkpoint: the others make no rows,
-        and a restart steps over them again. Returns the number of bars run.
+        the bars that go through `on_bar` count towards a checkpoint: the others make no rows
+        but their regime transitions, which the next checkpoint writes (a restart steps over
+        them again, to the same rows). Returns the number of bars run.
         """
         orchestrator = self.orchestrator
         replay = orchestrator.replay

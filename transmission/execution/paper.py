@@ -118,14 +118,15 @@ class PaperBroker:
         if self._working is not None:
             return 0
         position = self._position
-        if position is None:
+        if position is None or len(high) == 0:
             return len(high)
         order = position.order
         if order.side > 0:
             reach = (low <= order.stop) | (high >= order.target)
         else:
             reach = (high >= order.stop) | (low <= order.target)
-        return int(np.argmax(reach)) if reach.any() else len(high)
+        first = int(reach.argmax())  # 0 also when none reaches: then reach[0] is False
+        return first if reach[first] else len(high)
 
     def close_position(self, ts_ns: int, price: float, reason: str) -> ClosedTrade | None:
         """Exit at market (time stop, end of day, manual): `price` before slippage."""

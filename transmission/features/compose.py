@@ -387,6 +387,10 @@ class BatchFeatures:
         rth_open_ns: int,
     ) -> FeatureValues:
         """The features of the next signal bar, which must be the bar given (same open, close)."""
+        return self.next(ts_ns, close)
+
+    def next(self, ts_ns: int, close: float) -> FeatureValues:
+        """`update` reading only what it checks: the bar's open time and close."""
         row = self._i - self._start
         if row >= len(self._rows):
             # Read on in growing chunks; after a seek past them, a few rows (skipped bars are
@@ -429,14 +433,18 @@ class BatchFeatures:
         return list(map(partial(tuple.__new__, self._make), zip(*columns, strict=True)))
 
     def _load(self, start: int, size: int) -> None:
-        if start >= len(self):
+        bars = self.bars
+        if start >= len(bars["ts_ns"]):
             raise IndexError(f"features were computed for {len(self)} signal bars only")
         stop = start + size
-        self._rows = self.rows(start, stop)
-        if size == 1:
-            self._stamps = [self.bars["ts_ns"].item(start)]
-            self._closes = [self.bars["close"].item(start)]
+        if size == 1:  # after a seek (most rows a replay reads): `rows` of one, inline
+            values = self.values
+            row = [values[name].item(start) for name in self.columns]
+            self._rows = [tuple.__new__(self._make, row)]
+            self._stamps = [bars["ts_ns"].item(start)]
+            self._closes = [bars["close"].item(start)]
         else:
+            self._rows = self.rows(start, stop)
             self._stamps = self.bars["ts_ns"][start:stop].tolist()
             self._closes = self.bars["close"][start:stop].tolist()
         self._start = start

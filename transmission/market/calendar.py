@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -145,14 +146,79 @@ _YEAR_SCHEDULES: dict[int, pd.DataFrame] = {}
 def _rth_schedule(start: date, end: date) -> pd.DataFrame:
     years = range(start.year, end.year + 1)
     missing = [year for year in years if year not in _YEAR_SCHEDULES]
+    for year in missing:
+        stored = _stored_year(year)
+        if stored is not None:
+            _YEAR_SCHEDULES[year] = stored
+    missing = [year for year in missing if year not in _YEAR_SCHEDULES]
     if missing:
         first, last = date(missing[0], 1, 1), date(missing[-1], 12, 31)
         nyse = _bounded_nyse_class()(first, last)
         schedule = nyse.schedule(start_date=first, end_date=last)[["market_open", "market_close"]]
         for year in missing:
             _YEAR_SCHEDULES[year] = schedule[schedule.index.year == year]
+            _store_year(year, _YEAR_SCHEDULES[year])
     frames = [_YEAR_SCHEDULES[year] for year in years]
     return pd.concat(frames) if len(frames) > 1 else frames[0]
+
+
+# A year's schedule kept on disk too (`paths.cache_dir`): the library takes ~35 ms to compute
+# one, most of a short replay's start-up, in every new process (a sweep's workers, the CLI).
+# Named by the library's and pandas' versions: an upgrade that moves a holiday is a new file.
+_SCHEDULE_FORMAT = 1
+
+
+def _schedule_path(year: int) -> Path:
+    from importlib import metadata
+
+    from transmission.paths import cache_dir
+
+    try:
+        library = metadata.version("pandas_market_calendars")
+    except metadata.PackageNotFoundError:
+        library = "unknown"
+    name = f"nyse-rth-{_SCHEDULE_FORMAT}-{library}-{pd.__version__}-{year}.npz"
+    return cache_dir() / "calendar" / name
+
+
+def _stored_year(year: int) -> pd.DataFrame | None:
+    """A year's schedule as `_store_year` kept it (None when absent or unreadable)."""
+    try:
+        with np.load(_schedule_path(year)) as stored:
+            day, opens, closes = stored["day"], stored["market_open"], stored["market_close"]
+    except Exception:  # absent, partly written by a crash, from another numpy: computed again
+        return None
+    return pd.DataFrame(
+        {
+            "market_open": pd.DatetimeIndex(opens).tz_localize("UTC"),
+            "market_close": pd.DatetimeIndex(closes).tz_localize("UTC"),
+        },
+        index=pd.DatetimeIndex(day),
+    )
+
+
+def _store_year(year: int, schedule: pd.DataFrame) -> None:
+    """Keep a year's schedule for later processes; a cache that cannot be written is skipped."""
+    import os
+    import tempfile
+
+    path = _schedule_path(year)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as out:
+            np.savez(
+                out,
+                day=schedule.index.to_numpy(),
+                market_open=schedule["market_open"].dt.tz_convert(None).to_numpy(),
+                market_close=schedule["market_close"].dt.tz_convert(None).to_numpy(),
+            )
+        os.replace(tmp, path)  # whole or not at all, whoever reads it meanwhile
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def rth_windows(days: pd.Series | list[date]) -> pd.DataFrame:
@@ -185,6 +251,47 @@ def annotate(bars: pd.DataFrame) -> pd.DataFrame:
     local = out["ts"].dt.tz_localize(None)
     out["minute_of_day"] = (local.dt.hour * 60 + local.dt.minute).astype("int64")
     return out
+
+
+def _local_ns(days: list[date], hour: int, back: np.ndarray | None = None) -> np.ndarray:
+    """Epoch ns of `hour`:00 exchange time on each day (`back` days earlier)."""
+    naive = np.array(days, dtype="datetime64[D]")
+    if back is not None:
+        naive = naive - back.astype("timedelta64[D]")
+    stamps = pd.DatetimeIndex(naive + np.timedelta64(hour, "h")).tz_localize(EXCHANGE_TZ)
+    return np.asarray(stamps.as_unit("ns").asi8)
+
+
+def _sessions_of(days: list[date], windows: pd.DataFrame) -> list[Session]:
+    """`SessionTracker._build` of many days at once (`windows`: their `rth_windows`)."""
+    weekday = np.array([day.weekday() for day in days])
+    # The previous weekday: back over a weekend (as `_build` steps back a day at a time).
+    prev_weekday = (weekday - 1) % 7
+    back = 1 + np.where(prev_weekday == 6, 2, np.where(prev_weekday == 5, 1, 0))
+    start = _local_ns(days, GLOBEX_ROLL_HOUR, back)
+    end = _local_ns(days, GLOBEX_ROLL_HOUR)
+    noon = np.array(days, dtype="datetime64[D]") + np.timedelta64(12, "h")
+    offset = noon.astype("datetime64[ns]").astype(np.int64) - _local_ns(days, 12)
+    opens, closes = windows["rth_open"], windows["rth_close"]
+    has_rth = (opens.notna() & closes.notna()).to_numpy()
+    rth_open = np.where(has_rth, pd.DatetimeIndex(opens).as_unit("ns").asi8, 0)
+    rth_close = np.where(has_rth, pd.DatetimeIndex(closes).as_unit("ns").asi8, 0)
+    sessions = []
+    for k, day in enumerate(days):
+        iso = day.isocalendar()
+        sessions.append(
+            Session(
+                trading_day=day,
+                ordinal=day.toordinal(),
+                week=iso.year * 100 + iso.week,
+                start_ns=int(start[k]),
+                end_ns=int(end[k]),
+                utc_offset_ns=int(offset[k]),
+                rth_open_ns=int(rth_open[k]),
+                rth_close_ns=int(rth_close[k]),
+            )
+        )
+    return sessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,9 +341,7 @@ class SessionTracker:
         if not missing:
             return
         windows = rth_windows(missing)
-        opens, closes = windows["rth_open"].tolist(), windows["rth_close"].tolist()
-        for day, rth_open, rth_close in zip(missing, opens, closes, strict=True):
-            self._cache[day] = self._build(day, (rth_open, rth_close))
+        self._cache.update(zip(missing, _sessions_of(missing, windows), strict=True))
 
     @staticmethod
     def _build(day: date, window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Session:

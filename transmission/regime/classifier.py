@@ -18,6 +18,7 @@ the two agree.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import namedtuple
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -235,32 +236,35 @@ def market_track(
     return MarketTrack(code.astype(np.int8), since.astype(np.int64))
 
 
-class _Row:
-    """Attribute view of one bar of feature columns (the rules read attributes)."""
-
-    __slots__ = ("_columns", "_i")
-
-    def __init__(self, columns: Mapping[str, Any], i: int) -> None:
-        self._columns = columns
-        self._i = i
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            value = self._columns[name][self._i]
-        except KeyError:
-            raise AttributeError(name) from None
-        return value.item() if isinstance(value, np.generic) else value
-
-
 def market_reason(
     features: Mapping[str, Any], close: np.ndarray, since: int, cfg: RegimeConfig | None = None
 ) -> str:
     """The reason the classifier gives for a market regime that became active at bar `since`."""
+    return market_reasons(features, close, [since], cfg)[since]
+
+
+# The feature columns `classify_bar` reads, as the fields of a row of many bars' values.
+_REASON_COLUMNS = ("atr_pct", "adx", "er", "vwap", "plus_di", "minus_di", "chop")
+_ReasonRow = namedtuple("_ReasonRow", _REASON_COLUMNS)  # type: ignore[misc]
+
+
+def market_reasons(
+    features: Mapping[str, Any], close: np.ndarray, bars: list[int], cfg: RegimeConfig | None = None
+) -> dict[int, str]:
+    """`market_reason` of each of `bars`, at once: the columns the rules read are gathered at
+    those bars and turned into Python floats together, then the rules run on each bar."""
     cfg = cfg or RegimeConfig()
-    outcome = classify_bar(_Row(features, since), float(close[since]), cfg)
-    if outcome is None:
-        raise ValueError(f"bar {since} matches no regime rule: it cannot have activated one")
-    return f"{outcome[2]} for {max(cfg.dwell_bars, 1)} bars"
+    index = np.asarray(bars, dtype=np.int64)
+    columns = [np.asarray(features[name])[index].tolist() for name in _REASON_COLUMNS]
+    closes = np.asarray(close, dtype=np.float64)[index].tolist()
+    held = f" for {max(cfg.dwell_bars, 1)} bars"
+    reasons = {}
+    for since, row, c in zip(bars, map(_ReasonRow, *columns), closes, strict=True):
+        outcome = classify_bar(row, c, cfg)
+        if outcome is None:
+            raise ValueError(f"bar {since} matches no regime rule: it cannot have activated one")
+        reasons[since] = outcome[2] + held
+    return reasons
 
 
 class TrackedRegimeClassifier(_EffectiveRegime):
@@ -270,7 +274,7 @@ class TrackedRegimeClassifier(_EffectiveRegime):
     stale data, trading window) is still applied bar by bar, since stale data is only known then.
     """
 
-    __slots__ = ("_changes", "_code", "_i", "_open", "_reasons", "_since")
+    __slots__ = ("_changes", "_code", "_i", "_open", "_reasons", "_since", "_warm", "_window")
 
     def __init__(
         self,
@@ -285,26 +289,44 @@ class TrackedRegimeClassifier(_EffectiveRegime):
         track = market_track(features, close, self.cfg)
         # The reason of every regime the track activates, now: then the feature columns can go.
         activated = np.unique(track.since[track.since >= 0]).tolist()
-        self._reasons = {i: market_reason(features, close, i, self.cfg) for i in activated}
+        self._reasons = market_reasons(features, close, activated, self.cfg)
         # Bytes index to Python ints at list speed and hold a million bars in a megabyte.
         self._code = track.code.astype(np.uint8).tobytes()
         self._since = track.since
         self._i = 0
         self._effective: tuple[str, str | None] = (NO_TRADE, None)
         # The effective regime code of each bar on fresh data: the gate closed, code 0.
-        gate_open = np.asarray(features["warm"], dtype=bool)
+        gate_open = self._warm = np.asarray(features["warm"], dtype=bool)
+        self._window = window
         if window is not None:
             gate_open = gate_open & window
         self._open = np.where(gate_open, track.code, 0)
         self._changes = (np.flatnonzero(self._open[1:] != self._open[:-1]) + 1).tolist()
 
-    def steady_until(self, i: int) -> int:
-        """The first bar from `i` whose `update` may return a transition, on fresh data."""
+    def steady_until(self, i: int, effective: tuple[str, str | None] | None = None) -> int:
+        """The first bar from `i` whose `update` may return a transition, on fresh data, from
+        the effective regime now (or from `effective`, the (regime, direction) of a bar ahead)."""
         n = len(self._code)
-        if i >= n or MARKET_KEYS[self._open.item(i)] != self._effective:
+        if effective is None:
+            effective = self._effective
+        if i >= n or MARKET_KEYS[self._open.item(i)] != effective:
             return min(i, n)
         after = bisect_right(self._changes, i)
         return self._changes[after] if after < len(self._changes) else n
+
+    def effective_at(self, i: int) -> tuple[str, str | None]:
+        """The effective (regime, direction) after bar `i` on fresh data."""
+        return MARKET_KEYS[self._open.item(i)]
+
+    def update_fresh(self, i: int) -> RegimeTransition | None:
+        """`update` of bar `i` on fresh data, its gate (warm-up, trading window) as prepared:
+        a replay stepping over bar `i` applies its transition (see `steady_until`)."""
+        if i >= len(self._code):
+            raise IndexError(f"the regime track holds {len(self._code)} bars; bar {i} was asked")
+        self._i = i + 1
+        window = self._window
+        gate = _gate(self._warm.item(i), False, True if window is None else window.item(i))
+        return self._take(i, gate)
 
     def seek(self, i: int) -> None:
         """Go on from bar `i`: the bars before it made no transition (see `steady_until`)."""
@@ -318,8 +340,10 @@ class TrackedRegimeClassifier(_EffectiveRegime):
         if i >= len(self._code):
             raise IndexError(f"the regime track holds {len(self._code)} bars; bar {i} was asked")
         self._i = i + 1
+        return self._take(i, _gate(f.warm, stale, in_window))
+
+    def _take(self, i: int, gate: str) -> RegimeTransition | None:
         code = self._code[i]
-        gate = _gate(f.warm, stale, in_window)
         new = MARKET_KEYS[0] if gate or code == 0 else MARKET_KEYS[code]
         if new == self._effective:
             return None

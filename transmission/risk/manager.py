@@ -136,7 +136,7 @@ class RiskManager:
         if not self._tripped:
             # Nothing was tripped, and if only the position's mark moved (it does every bar)
             # and no rule is breached at it, or tripped by the clock, none is tripped now.
-            foresight = self._only_the_mark_moved()
+            foresight = self._mark_only(seen)
             if (
                 foresight is not None
                 and not any(breached(state, state.open_r) for _, breached in foresight[1])
@@ -229,12 +229,17 @@ class RiskManager:
         """If, since the last evaluation, only the open position's mark moved and every rule
         can tell ahead when it changes (see `Rule`): the clock readers' `changes_at` and the
         mark readers' names and `breached`. None otherwise."""
-        last, rules = self._seen, tuple(self.rules)
-        if last is None or last[1:] != (rules, self.strategies):
+        return self._mark_only((_state_values(self.state), tuple(self.rules), self.strategies))
+
+    def _mark_only(self, seen: tuple[Any, ...]) -> tuple[list[Any], list[tuple[str, Any]]] | None:
+        """`_only_the_mark_moved`, given the state's values, rules and strategies now."""
+        last = self._seen
+        if last is None or last[1:] != seen[1:]:
             return None
-        values = _state_values(self.state)
-        if values[:_OPEN] != last[0][:_OPEN] or values[_OPEN + 1 :] != last[0][_OPEN + 1 :]:
+        values, before = seen[0], last[0]
+        if values[:_OPEN] != before[:_OPEN] or values[_OPEN + 1 :] != before[_OPEN + 1 :]:
             return None
+        rules = seen[1]
         if self._foresight is None or self._foresight[0] != rules:
             self._foresight = (rules, *_foresight(rules))
         _, able, clocks, marks = self._foresight

@@ -43,6 +43,17 @@ def on_ticks(signal: Signal, spec: ContractSpec) -> Signal:
         entry = up(entry) if signal.side > 0 else down(entry)
     stop = down(signal.stop) if signal.side > 0 else up(signal.stop)
     target = round(signal.target / spec.tick) * spec.tick
+    if type(signal) is Signal:  # `replace`, without its per-field introspection (every signal)
+        return Signal(
+            signal.side,
+            signal.order_type,
+            entry,
+            stop,
+            target,
+            signal.reason,
+            signal.valid_bars,
+            signal.max_hold_minutes,
+        )
     return replace(signal, entry=entry, stop=stop, target=target)
 
 
