@@ -197,11 +197,68 @@ def trade_page(
     return _json_records(journal, table.to_pylist()), total
 
 
+def trade_order(journal: Journal, run_id: str) -> pa.Table:
+    """A run's trades in page order (exit time, then key, newest first), with the columns a page
+    filters on: exit time (epoch microseconds), strategy, regime, symbol, trading day. One
+    columnar read: what `services.trade_index` builds a run's index from."""
+    return (
+        journal.cursor()
+        .sql(
+            "SELECT epoch_us(timestamp_exit) AS exit_us, strategy_used, regime, symbol, "
+            "trading_day FROM trades WHERE run_id = ? "
+            "ORDER BY timestamp_exit DESC, trade_id DESC",
+            params=[run_id],
+        )
+        .to_arrow_table()
+    )
+
+
+def trades_between(journal: Journal, f: TradeFilter, upper: datetime, lower: datetime) -> pa.Table:
+    """The trades matching `f` (its cursor aside) that exited in [lower, upper], newest first.
+
+    An index that knows a page's exact first and last exit times reads the page with this: the
+    zone maps (min/max exit time per row group) skip the rest of the table, and there is no sort
+    beyond the page's own rows."""
+    where, params = _where(journal, replace(f, before=None))
+    sql = (
+        f"SELECT {', '.join(TRADE_FIELDS)} FROM trades WHERE {where} "
+        "AND timestamp_exit <= ? AND timestamp_exit >= ? "
+        "ORDER BY timestamp_exit DESC, trade_id DESC"
+    )
+    return journal.cursor().sql(sql, params=[*params, upper, lower]).to_arrow_table()
+
+
+def exit_tie_keys(journal: Journal, run_id: str, exit_time: datetime) -> list[str]:
+    """Journal keys of a run's trades that exited at exactly `exit_time`, in page order."""
+    rows = (
+        journal.cursor()
+        .execute(
+            "SELECT trade_id FROM trades WHERE run_id = ? AND timestamp_exit = ? "
+            "ORDER BY trade_id DESC",
+            [run_id, exit_time],
+        )
+        .fetchall()
+    )
+    return [str(row[0]) for row in rows]
+
+
+def trade_records(
+    journal: Journal, table: pa.Table, numbers: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """Trade rows (an Arrow table of `TRADE_FIELDS`) as the JSON-safe records a page returns;
+    `numbers` (run id -> run number) saves looking the runs up."""
+    return _json_records(journal, table.to_pylist(), numbers)
+
+
 _ZONE = ZoneInfo(TZ)
 
 
-def _json_records(journal: Journal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    numbers = {run: run_number(journal, run) or 0 for run in {row["run_id"] for row in rows}}
+def _json_records(
+    journal: Journal, rows: list[dict[str, Any]], numbers: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    runs = {row["run_id"] for row in rows}
+    if numbers is None or not runs <= numbers.keys():
+        numbers = {run: run_number(journal, run) or 0 for run in runs}
     out = []
     for row in rows:
         record: dict[str, Any] = {}

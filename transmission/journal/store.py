@@ -160,6 +160,7 @@ class Journal:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._generation = 0
+        self._trade_writes: dict[str, int] = {}  # per run: batches of its trades written here
         self._live: Path | None = None  # set on a snapshot reader: the journal it mirrors
         self._retired: list[duckdb.DuckDBPyConnection] = []
         self._checked_at = time.monotonic()
@@ -232,6 +233,18 @@ class Journal:
             self._retired = [self._con]
             self._con, self._seen = con, seen
             self._generation += 1
+
+    def trades_generation(self, run_id: str) -> tuple[int, int]:
+        """Changes whenever the run's trades as this reader sees them may have changed: a newer
+        snapshot opened, or trades of the run written or deleted through this object (the only
+        writer while it holds the file). Read-side indexes (`services.trade_index`) are keyed
+        by it; it moves after the commit, so an index built at one value never misses rows."""
+        self.cursor()  # a snapshot reader opens a newer snapshot here
+        return self._generation, self._trade_writes.get(run_id, 0)
+
+    def _trades_written(self, run_ids: set[str]) -> None:
+        for run_id in run_ids:
+            self._trade_writes[run_id] = self._trade_writes.get(run_id, 0) + 1
 
     def close(self) -> None:
         for old in self._retired:
@@ -324,6 +337,8 @@ class Journal:
                     self._insert(tx, table, rows, on)
             if checkpoint is not None:
                 self._save_checkpoint(tx, checkpoint)
+        run_column = TABLE_COLUMNS["trades"].index("run_id")
+        self._trades_written({row[run_column] for row in batch.rows.get("trades", ())})
 
     def _insert(
         self,
@@ -564,6 +579,7 @@ class Journal:
                           "controls"):  # fmt: skip
                 tx.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
             tx.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+        self._trades_written({run_id})
 
     # -- snapshots for other processes --------------------------------------------------------
 

@@ -18,6 +18,7 @@ from transmission.journal.queries import (
     trades_frame,
 )
 from transmission.services.shaping import json_record
+from transmission.services.trade_index import TradeIndex
 
 # Finds an open trade by (run id, journal key): `History.open_trade`.
 OpenTrade = Callable[[str, str], dict[str, Any] | None]
@@ -37,11 +38,17 @@ class Trades:
     def __init__(self, journal: Journal, open_trade: OpenTrade | None = None) -> None:
         self.journal = journal
         self.open_trade = open_trade
+        self.index = TradeIndex(journal)
 
     def page(self, f: TradeFilter | None = None, *, limit: int = 100, offset: int = 0) -> TradePage:
         """Newest first, paginated, with the total that matches the filter (a cursor aside);
-        public integer ids (`trade_id`) beside the journal's keys (`trade_key`)."""
-        trades, total = trade_page(self.journal, f, limit=limit, offset=offset)
+        public integer ids (`trade_id`) beside the journal's keys (`trade_key`).
+
+        Found through the run's in-memory index (`services.trade_index`: fast at any depth and
+        for any filter); the SQL path answers what the index cannot (filters by time of day)."""
+        f = f or TradeFilter()
+        found = self.index.page(f, limit=limit, offset=offset)
+        trades, total = found or trade_page(self.journal, f, limit=limit, offset=offset)
         return TradePage(trades, total, limit, offset)
 
     def cursor(self, trade_id: int) -> tuple[Any, str] | None:
