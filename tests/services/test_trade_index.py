@@ -75,6 +75,8 @@ def test_every_page_by_filter_offset_and_cursor_is_the_sql_paths(journal: Journa
         trade_cursor(journal, trade_id) for trade_id in (0, 13, 14, 41, 1_000_000_007)
     ]  # the journal's run numbers: "a" is 0 and "b" 1, so the last cursor is in the other run
     assert all(cursors[1:])
+    for trade_id in (0, 41, 59, 60, 1_000_000_007, 2_000_000_000, -1):
+        assert index.cursor(trade_id) == trade_cursor(journal, trade_id)
     checked = 0
     for f in itertools.chain(filters("a"), filters("b")):
         for cursor, limit, offset in itertools.product(cursors, (2, 100), (0, 7)):

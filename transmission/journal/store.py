@@ -160,6 +160,7 @@ class Journal:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._generation = 0
+        self._writes = 0  # write transactions committed through this object
         self._trade_writes: dict[str, int] = {}  # per run: batches of its trades written here
         self._live: Path | None = None  # set on a snapshot reader: the journal it mirrors
         self._retired: list[duckdb.DuckDBPyConnection] = []
@@ -234,6 +235,13 @@ class Journal:
             self._con, self._seen = con, seen
             self._generation += 1
 
+    @property
+    def generation(self) -> tuple[int, int]:
+        """Changes whenever anything this reader sees may have changed: a newer snapshot opened,
+        or any write committed through this object (the only writer while it holds the file)."""
+        self.cursor()  # a snapshot reader opens a newer snapshot here
+        return self._generation, self._writes
+
     def trades_generation(self, run_id: str) -> tuple[int, int]:
         """Changes whenever the run's trades as this reader sees them may have changed: a newer
         snapshot opened, or trades of the run written or deleted through this object (the only
@@ -271,6 +279,7 @@ class Journal:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
+            self._writes += 1
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run a read query on this thread's cursor and return a DataFrame."""

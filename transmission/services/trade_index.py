@@ -41,10 +41,11 @@ import pyarrow.compute as pc
 
 from transmission.journal import Journal
 from transmission.journal.queries import (
+    TRADE_ID_BASE,
     TradeFilter,
     exit_tie_keys,
-    resolve_run,
-    run_number,
+    runs_by_start,
+    trade_exit,
     trade_order,
     trade_records,
     trades_between,
@@ -63,11 +64,33 @@ class StaleIndex(Exception):
 
 
 @dataclass(frozen=True)
+class Runs:
+    """The journal's runs as a page needs them: which is the latest, and their numbers (the
+    high part of a public trade id). Read once per `Journal.generation`: the runs table is
+    tiny, but a query costs as much as the rest of a page's work in memory."""
+
+    generation: tuple[int, int]
+    latest: str | None
+    numbers: dict[str, int]
+    by_number: dict[int, str]
+
+    @classmethod
+    def read(cls, journal: Journal, generation: tuple[int, int]) -> Runs:
+        rows = runs_by_start(journal)
+        numbers = {run_id: number for run_id, number in rows if number is not None}
+        return cls(
+            generation=generation,
+            latest=rows[0][0] if rows else None,
+            numbers=numbers,
+            by_number={number: run_id for run_id, number in numbers.items()},
+        )
+
+
+@dataclass(frozen=True)
 class RunIndex:
     """One run's trades in page order (newest exit first, then journal key, descending)."""
 
     run_id: str
-    run_number: int
     generation: tuple[int, int]
     neg_exit_us: np.ndarray  # minus the exit time in epoch microseconds: ascending
     neg_days: np.ndarray  # minus the trading day in days since 1970 (int32)
@@ -89,7 +112,6 @@ class RunIndex:
             )
         return cls(
             run_id=run_id,
-            run_number=run_number(journal, run_id) or 0,
             generation=generation,
             neg_exit_us=-table["exit_us"].to_numpy().astype(np.int64),
             neg_days=neg_days,
@@ -150,7 +172,31 @@ class TradeIndex:
         self.journal = journal
         self.max_runs = max_runs
         self._runs: OrderedDict[str, RunIndex] = OrderedDict()
+        self._directory: Runs | None = None
         self._lock = threading.Lock()  # one build at a time; the others wait for it
+
+    def runs(self) -> Runs:
+        generation = self.journal.generation
+        directory = self._directory
+        if directory is None or directory.generation != generation:
+            directory = self._directory = Runs.read(self.journal, generation)
+        return directory
+
+    def trade_key(self, trade_id: int) -> tuple[str, str] | None:
+        """(run id, journal key) of a public trade id, as `queries.trade_key`."""
+        if trade_id < 0:
+            return None
+        number, sequence = divmod(trade_id, TRADE_ID_BASE)
+        run_id = self.runs().by_number.get(number)
+        return (run_id, f"{run_id}-T{sequence:06d}") if run_id is not None else None
+
+    def cursor(self, trade_id: int) -> tuple[Any, str] | None:
+        """(exit time, journal key) of a stored trade, as `queries.trade_cursor`."""
+        found = self.trade_key(trade_id)
+        if found is None:
+            return None
+        exit_time = trade_exit(self.journal, found[1])
+        return None if exit_time is None else (exit_time, found[1])
 
     def run(self, run_id: str, *, rebuild: bool = False) -> RunIndex:
         generation = self.journal.trades_generation(run_id)
@@ -169,7 +215,7 @@ class TradeIndex:
     ) -> tuple[list[dict[str, Any]], int] | None:
         """A page as `queries.trade_page` returns it, or None when the index cannot answer
         (no run; a filter by time of day; the journal changing under two builds)."""
-        run_id = resolve_run(self.journal, f.run_id)
+        run_id = f.run_id or self.runs().latest
         if run_id is None or isinstance(f.since, datetime) or isinstance(f.until, datetime):
             return None
         f = replace(f, run_id=run_id)
@@ -202,7 +248,7 @@ class TradeIndex:
         if table.num_rows != skip + len(chosen) + beyond:
             raise StaleIndex
         rows = table.slice(skip, len(chosen))
-        return trade_records(self.journal, rows, {index.run_id: index.run_number}), total
+        return trade_records(self.journal, rows, self.runs().numbers), total
 
 
 def _first_at(matches: Matches, position: int) -> int:

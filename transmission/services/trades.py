@@ -12,7 +12,6 @@ from transmission.journal import Journal
 from transmission.journal.queries import (
     TradeFilter,
     trade_by_id,
-    trade_cursor,
     trade_key,
     trade_page,
     trades_frame,
@@ -53,7 +52,7 @@ class Trades:
 
     def cursor(self, trade_id: int) -> tuple[Any, str] | None:
         """Where a page after the closed trade `trade_id` starts (`TradeFilter.before`)."""
-        return trade_cursor(self.journal, trade_id)
+        return self.index.cursor(trade_id)
 
     def get(self, trade_id: int) -> dict[str, Any] | None:
         """One trade by public id; an open one (entered, not closed) with exit fields null."""
