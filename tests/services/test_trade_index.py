@@ -127,3 +127,25 @@ def test_the_index_keeps_the_most_recently_paged_runs_only(journal: Journal):
     index.page(TradeFilter("a"), limit=1, offset=0)
     index.page(TradeFilter("b"), limit=1, offset=0)
     assert list(index._runs) == ["b"]
+
+
+def test_a_page_is_right_when_trades_arrive_by_a_path_the_index_does_not_hear_of(
+    journal: Journal,
+):
+    # A write outside `write_batch` leaves `trades_generation` as it was: the page's row count
+    # then disagrees with the index, which is rebuilt before the page is answered.
+    index = TradeIndex(journal)
+    f = TradeFilter("b")
+    assert index.page(f, limit=3, offset=0) == trade_page(journal, f, limit=3, offset=0)
+    generation = journal.trades_generation("b")
+    row = trade("b", 99, 25, "2024-03-07")  # exits with the newest trades of run "b"
+    with journal.transaction() as tx:
+        placeholders = ", ".join("?" * len(row))
+        tx.execute(
+            f"INSERT INTO trades VALUES ({placeholders})",
+            [*row[:8], *(pd.Timestamp(ns, tz="UTC") for ns in row[8:10]), *row[10:]],
+        )
+    assert journal.trades_generation("b") == generation
+    page = index.page(f, limit=3, offset=0)
+    assert page == trade_page(journal, f, limit=3, offset=0)
+    assert page is not None and "b-T000099" in [t["trade_key"] for t in page[0]]
