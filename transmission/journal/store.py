@@ -244,8 +244,9 @@ class Journal:
 
     def trades_generation(self, run_id: str) -> tuple[int, int]:
         """Changes whenever the run's trades as this reader sees them may have changed: a newer
-        snapshot opened, or trades of the run written or deleted through this object (the only
-        writer while it holds the file). Read-side indexes (`services.trade_index`) are keyed
+        snapshot opened, or trades of the run written or deleted through this object
+        (`write_batch`, `delete_run`: the only writes of trades; this object is the only writer
+        while it holds the file). Read-side indexes (`services.trade_index`) are keyed
         by it; it moves after the commit, so an index built at one value never misses rows."""
         self.cursor()  # a snapshot reader opens a newer snapshot here
         return self._generation, self._trade_writes.get(run_id, 0)

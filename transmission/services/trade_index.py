@@ -5,15 +5,16 @@ Why, measured on a 1,000,000-trade run (benchmarks "API: uncached filters / deep
 deep offset pages", docs/api.md "Pagination"):
 
 - the SQL path answered a page with five to seven queries (the latest run, the run's exit-time
-  bounds and count, widening windows of exit time, the total): 7-9 ms a page on an idle
-  machine, a p99 of 50-90 ms over HTTP under load, and an `offset` page sorted the whole run
-  (~250 ms);
+  bounds and count, widening windows of exit time, the total): 7-9 ms a page in the process,
+  over HTTP a p50 of ~10 ms and a p99 of 30-90 ms on the shared 2-core machine, and an
+  `offset` page sorted the whole run (p50 ~200 ms);
 - here a page is a mask (the filters) and a position (cursor, offset) on a few arrays, the total
   is the mask's count, and the rows come from one query bounded by the page's first and last
   exit times, which the zone maps (min/max per row group) narrow to a row group or two
-  (~1.6 ms for 100 rows at any depth);
+  (~1.7 ms for 100 rows at any depth, ~2.6 ms for a filtered page);
 - rejected: reading the 100 rows by key (`trade_id = ANY(?)`: 25-50 ms) or by rowid (as fast
-  as the exit bounds, but rowids are renumbered in every snapshot and after deletes); keeping
+  as the exit bounds, but DuckDB does not promise rowids stable: deletes and snapshot copies
+  renumber them, and a stale rowid reads the wrong trade where a stale bound reads none); keeping
   every column in Arrow (160 MB per million trades, and 2 ms to turn a page into Python); an
   ART index: the journal has two (the primary key, and `trades_run_exit` on run and exit
   time) and EXPLAIN shows DuckDB using neither for these queries (sequential scans narrowed
