@@ -18,7 +18,9 @@ deep offset pages", docs/api.md "Pagination"):
   every column in Arrow (160 MB per million trades, and 2 ms to turn a page into Python); an
   ART index: the journal has two (the primary key, and `trades_run_exit` on run and exit
   time) and EXPLAIN shows DuckDB using neither for these queries (sequential scans narrowed
-  by zone maps), so a third would cost writes and buy nothing.
+  by zone maps), so a third would cost writes and buy nothing; a prepared statement (`PREPARE`
+  once, `EXECUTE` a page: 2.7 against 2.2 ms; this DuckDB binds no parameters to `EXECUTE`).
+  What a page costs now is mostly fixed: 0.7 ms to plan a 20-column query that finds nothing.
 
 It holds no responses: every request is computed afresh from it and the journal. A run's index
 is rebuilt when its trades may have changed (`Journal.trades_generation`: a newer snapshot, or
