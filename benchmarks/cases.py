@@ -455,6 +455,7 @@ def api_uncached(kind: str, trades: int = 1_000_000, requests: int = 1000) -> Fi
                 latencies.append((time.perf_counter() - started) * 1e3)
                 if answer.status_code != 200:
                     raise RuntimeError(f"GET {path} answered {answer.status_code}")
+        server = _memory_mb(process.pid)
     finally:
         _stop(process)
     figures = percentiles(latencies)
@@ -463,6 +464,21 @@ def api_uncached(kind: str, trades: int = 1_000_000, requests: int = 1000) -> Fi
         "p50": figures["p50"],
         "p99": figures["p99"],
         "n": figures["n"],
+        "server_rss_mb": server.get("VmRSS"),
+        "server_peak_rss_mb": server.get("VmHWM"),
+    }
+
+
+def _memory_mb(pid: int) -> dict[str, float]:
+    """VmRSS and VmHWM (peak) of a process, in MB; empty where /proc is not there."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return {}
+    return {
+        line.split(":")[0]: int(line.split()[1]) / 1024
+        for line in lines
+        if line.startswith(("VmRSS:", "VmHWM:"))
     }
 
 

@@ -160,6 +160,8 @@ class Journal:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._generation = 0
+        self._writes = 0  # write transactions committed through this object
+        self._trade_writes: dict[str, int] = {}  # per run: batches of its trades written here
         self._live: Path | None = None  # set on a snapshot reader: the journal it mirrors
         self._retired: list[duckdb.DuckDBPyConnection] = []
         self._checked_at = time.monotonic()
@@ -233,6 +235,26 @@ class Journal:
             self._con, self._seen = con, seen
             self._generation += 1
 
+    @property
+    def generation(self) -> tuple[int, int]:
+        """Changes whenever anything this reader sees may have changed: a newer snapshot opened,
+        or any write committed through this object (the only writer while it holds the file)."""
+        self.cursor()  # a snapshot reader opens a newer snapshot here
+        return self._generation, self._writes
+
+    def trades_generation(self, run_id: str) -> tuple[int, int]:
+        """Changes whenever the run's trades as this reader sees them may have changed: a newer
+        snapshot opened, or trades of the run written or deleted through this object
+        (`write_batch`, `delete_run`: the only writes of trades; this object is the only writer
+        while it holds the file). Read-side indexes (`services.trade_index`) are keyed
+        by it; it moves after the commit, so an index built at one value never misses rows."""
+        self.cursor()  # a snapshot reader opens a newer snapshot here
+        return self._generation, self._trade_writes.get(run_id, 0)
+
+    def _trades_written(self, run_ids: set[str]) -> None:
+        for run_id in run_ids:
+            self._trade_writes[run_id] = self._trade_writes.get(run_id, 0) + 1
+
     def close(self) -> None:
         for old in self._retired:
             old.close()
@@ -258,6 +280,7 @@ class Journal:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
+            self._writes += 1
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run a read query on this thread's cursor and return a DataFrame."""
@@ -324,6 +347,8 @@ class Journal:
                     self._insert(tx, table, rows, on)
             if checkpoint is not None:
                 self._save_checkpoint(tx, checkpoint)
+        run_column = TABLE_COLUMNS["trades"].index("run_id")
+        self._trades_written({row[run_column] for row in batch.rows.get("trades", ())})
 
     def _insert(
         self,
@@ -564,6 +589,7 @@ class Journal:
                           "controls"):  # fmt: skip
                 tx.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
             tx.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+        self._trades_written({run_id})
 
     # -- snapshots for other processes --------------------------------------------------------
 

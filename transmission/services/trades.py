@@ -12,12 +12,12 @@ from transmission.journal import Journal
 from transmission.journal.queries import (
     TradeFilter,
     trade_by_id,
-    trade_cursor,
     trade_key,
     trade_page,
     trades_frame,
 )
 from transmission.services.shaping import json_record
+from transmission.services.trade_index import TradeIndex
 
 # Finds an open trade by (run id, journal key): `History.open_trade`.
 OpenTrade = Callable[[str, str], dict[str, Any] | None]
@@ -37,16 +37,22 @@ class Trades:
     def __init__(self, journal: Journal, open_trade: OpenTrade | None = None) -> None:
         self.journal = journal
         self.open_trade = open_trade
+        self.index = TradeIndex(journal)
 
     def page(self, f: TradeFilter | None = None, *, limit: int = 100, offset: int = 0) -> TradePage:
         """Newest first, paginated, with the total that matches the filter (a cursor aside);
-        public integer ids (`trade_id`) beside the journal's keys (`trade_key`)."""
-        trades, total = trade_page(self.journal, f, limit=limit, offset=offset)
+        public integer ids (`trade_id`) beside the journal's keys (`trade_key`).
+
+        Found through the run's in-memory index (`services.trade_index`: fast at any depth and
+        for any filter); the SQL path answers what the index cannot (filters by time of day)."""
+        f = f or TradeFilter()
+        found = self.index.page(f, limit=limit, offset=offset)
+        trades, total = found or trade_page(self.journal, f, limit=limit, offset=offset)
         return TradePage(trades, total, limit, offset)
 
     def cursor(self, trade_id: int) -> tuple[Any, str] | None:
         """Where a page after the closed trade `trade_id` starts (`TradeFilter.before`)."""
-        return trade_cursor(self.journal, trade_id)
+        return self.index.cursor(trade_id)
 
     def get(self, trade_id: int) -> dict[str, Any] | None:
         """One trade by public id; an open one (entered, not closed) with exit fields null."""
