@@ -134,3 +134,16 @@ def test_a_paced_replay_without_gaps_never_trips_stale_feed_whatever_the_pace(
             [engine.run_id],
         )
         assert int(trips["n"].iloc[0]) == 0
+
+
+def test_once_a_replay_has_finished_no_watchdog_is_left_to_write_to_the_journal(
+    tmp_path: Path,
+) -> None:
+    # `finished` tells the journal's owner it may close it: the watchdog (which journals a trip)
+    # must be gone by then. It outlived the run by up to half a second, and a journal closed
+    # meanwhile failed with DuckDB's "connection is busy" (seen once in the suite).
+    with Journal(tmp_path / "done.duckdb") as journal:
+        engine = LiveEngine(journal, load_config(), source=from_simulator(1, "MNQ"), speed=1e9)
+        engine.start()
+        assert engine.finished.wait(120)
+        assert not engine.watching

@@ -111,6 +111,8 @@ class LiveEngine:
         self._clock = FeedClock(pace=follow_pace if follow_path is not None else speed)
         self._stale_since_ns: int | None = None
         self._watchdog: threading.Thread | None = None
+        self._watch_stop = threading.Event()
+        # Set once the run has ended and no engine thread touches the journal any more.
         self.finished = threading.Event()
 
     @property
@@ -121,22 +123,29 @@ class LiveEngine:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def watching(self) -> bool:
+        """Whether the stale-feed watchdog runs (from `start` until the run ends)."""
+        return self._watchdog is not None and self._watchdog.is_alive()
+
     def start(self) -> LiveEngine:
         if self.source is not None:
             self.journal.insert_bars(self.source.dataset, self.source.symbol, self.source.bars)
             self.journal.insert_quarantine(
                 self.source.dataset, self.source.symbol, self.source.quarantined
             )
-        self._thread = threading.Thread(target=self._loop, name="transmission-engine", daemon=True)
-        self._thread.start()
+        # The watchdog first: the engine's thread stops it (and waits for it) before the run ends.
         self._watchdog = threading.Thread(
             target=self._watch, name="transmission-feed-watchdog", daemon=True
         )
         self._watchdog.start()
+        self._thread = threading.Thread(target=self._loop, name="transmission-engine", daemon=True)
+        self._thread.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._watch_stop.set()
         for thread in (self._thread, self._watchdog):
             if thread is not None:
                 thread.join(timeout)
@@ -180,6 +189,11 @@ class LiveEngine:
             status = "failed"
             log.exception("engine run %s failed", run.run_id)
         finally:
+            # No watchdog trip after the last bar, and none writing once `finished` says the
+            # engine is done with the journal (its owner may close it then).
+            self._watch_stop.set()
+            if self._watchdog is not None:
+                self._watchdog.join()
             try:
                 run.finish(status)
             except Exception:
@@ -216,7 +230,7 @@ class LiveEngine:
 
     def _watch(self) -> None:
         orchestrator = self.run.orchestrator
-        while not self._stop.wait(WATCH_EVERY_S) and not self.finished.is_set():
+        while not self._watch_stop.wait(WATCH_EVERY_S):
             now_ns = self._clock.now_ns()
             if not self._ready or now_ns is None or orchestrator.last_bar_ns is None:
                 continue
