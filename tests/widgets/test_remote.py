@@ -4,6 +4,7 @@ address looks like on screen."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -44,6 +45,25 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 90.0) -> Any:
     return value
 
 
+@contextlib.contextmanager
+def served(settings: Settings) -> Iterator[str]:
+    """`transmission serve`'s app under uvicorn on a free loopback port, for the block: its URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: server.started or not thread.is_alive(), timeout=120)
+        assert server.started, "the API did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
 @pytest.fixture(scope="module")
 def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The API with its engine replaying the simulator at 2000x: a few minutes of replay, so
@@ -57,18 +77,8 @@ def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         api_token=TOKEN,
         rate_limit_per_minute=10_000,
     )
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started or not thread.is_alive(), timeout=120)
-    assert server.started, "the API did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    with served(settings) as url:
+        yield url
 
 
 @pytest.fixture
@@ -175,17 +185,8 @@ def test_a_finished_runs_signals_show_at_once_though_no_event_will_come(
         run_source(journal, from_simulator(3, "MNQ", seed=11), load_config())
         vetoed = journal.query("SELECT count(*) AS n FROM signals WHERE decision = 'vetoed'")
     settings = Settings(db=db, feed="none", api_token=TOKEN, rate_limit_per_minute=10_000)
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_for(lambda: server.started or not thread.is_alive(), timeout=120)
-        assert server.started, "the API did not start"
-        dashboard = Dashboard(RemoteFeed(f"http://127.0.0.1:{port}", TOKEN)).start(0.05)
+    with served(settings) as url:
+        dashboard = Dashboard(RemoteFeed(url, TOKEN)).start(0.05)
         try:
             wait_for(lambda: 'class="tm-signal"' in dashboard.signals.table.value, timeout=30)
             shown = dashboard.signals.table.value.count('class="tm-signal"')
@@ -194,6 +195,3 @@ def test_a_finished_runs_signals_show_at_once_though_no_event_will_come(
                 assert "vetoed" in dashboard.signals.table.value
         finally:
             dashboard.close()
-    finally:
-        server.should_exit = True
-        thread.join(30)
