@@ -47,7 +47,7 @@ def test_api_answers_fuzzed_requests_of_every_operation_without_a_server_error(
         httpx.post(f"{server.base_url}/api/system/resume", headers=server.auth, timeout=30)
     assert {
         "GET /api/trades", "GET /api/metrics", "POST /api/signals/generate", "GET /api/runs",
-        "GET /api/equity", "GET /api/candles", "GET /api/positions",
+        "GET /api/equity", "GET /api/candles", "GET /api/positions", "GET /api/signals",
         "GET /api/trades/{trade_id}",
     } <= set(fuzzed)  # fmt: skip
 
