@@ -127,3 +127,24 @@ def test_the_pnl_bars_of_a_one_trade_day_take_a_fifth_of_the_width_not_all_of_it
     (bar,) = ax.patches
     low, high = ax.get_xlim()
     assert bar.get_width() / (high - low) < 0.2
+
+
+def test_the_weekly_equity_curve_runs_against_time_through_the_week_not_trade_numbers(
+    report_db: Path,
+) -> None:
+    # Issue 13: equity in R and $ against time. The curve drawn by trade number made a quiet
+    # day vanish; now the week runs Monday to its last trading day's close.
+    from matplotlib.dates import num2date
+
+    from transmission.reports import figures
+
+    content = load_weekly(report_db, "2023-11-29")
+    fig = figures.equity_drawdown_figure(content)
+    r_axis, usd_axis = fig.axes[0], fig.axes[-1]
+    (curve, *_) = r_axis.get_lines()
+    times = [num2date(x).replace(tzinfo=None) for x in curve.get_xdata(orig=False)]
+    assert times[-1] == pd.Timestamp("2023-12-01 16:00").to_pydatetime()  # Friday's close
+    assert curve.get_ydata()[-1] == pytest.approx(content.trades["result_r"].sum())
+    dollars = usd_axis.get_lines()[0].get_ydata()
+    assert dollars[-1] == pytest.approx(content.trades["pnl_usd"].sum())
+    assert usd_axis.get_ylabel() == "cumulative $"

@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import DateFormatter, date2num
 from matplotlib.figure import Figure
 
 from transmission import plots
 from transmission.market.calendar import EXCHANGE_TZ
-from transmission.metrics import equity_curve_r
+from transmission.metrics import drawdown_r, equity_curve_r
 from transmission.palette import LOSS, WIN
 from transmission.reports.content import DailyContent, WeeklyContent
 from transmission.reports.tables import regime_segments
@@ -159,22 +160,45 @@ def daily_pnl_figure(content: WeeklyContent) -> Figure:
 
 
 def equity_drawdown_figure(content: WeeklyContent) -> Figure:
-    """Cumulative R trade by trade over the week, and its drawdown from the running peak:
-    `plots.equity_axes` and `plots.drawdown_axes`, with the trading days marked."""
-    if content.trades.empty:
+    """Cumulative R and $ against time over the week (each trade's exit a step), and the
+    drawdown in R from the running peak (`metrics.equity_curve_r` and `drawdown_r`), with the
+    trading days marked: time, not trade number, so a quiet day shows as a flat stretch."""
+    trades = content.trades
+    if trades.empty:
         fig, (ax,) = _figure(EMPTY_HEIGHT_IN)
         _empty(ax, "No trades this week.")
         return fig
     fig, (top, bottom) = _figure(4.6, rows=2, sharex=True, height_ratios=[2.2, 1])
-    plots.equity_axes(top, content.trades)
-    plots.drawdown_axes(bottom, content.trades)
-    top.set_xlabel("")
-    top.set_title("")  # the report's own title, on the left, replaces the notebook's
-    top.set_title("Equity curve and drawdown (R, by trade)", loc="left", fontsize=11, color=INK)
-    days = pd.to_datetime(content.trades["trading_day"]).dt.date.tolist()
-    for i in range(1, len(days)):
-        if days[i] != days[i - 1]:
-            for ax in (top, bottom):
-                ax.axvline(i + 0.5, color="#9aa5b1", linewidth=0.8, linestyle="--")
-    bottom.set_xticks(np.arange(len(days) + 1))
+    exits = pd.to_datetime(trades["timestamp_exit"], utc=True).dt.tz_convert(TZ)
+    start = exits.iloc[0].normalize() + pd.Timedelta(hours=9, minutes=30)
+    start = min(start, pd.to_datetime(trades["timestamp_entry"].iloc[0], utc=True).tz_convert(TZ))
+    # The week's last trading day to its close, so that quiet days show as flat stretches.
+    last_day = pd.Timestamp(max(content.daily["trading_day"].max(), exits.iloc[-1].date()))
+    end = max(last_day + pd.Timedelta(hours=16), exits.iloc[-1].tz_localize(None))
+    x = [start.tz_localize(None), *exits.dt.tz_localize(None), end]  # matplotlib: wall-clock ET
+    result_r = trades["result_r"].to_numpy(dtype=float)
+
+    def held(values: np.ndarray) -> np.ndarray:  # from 0 before the first exit to the end
+        return np.concatenate(([0.0], values, values[-1:]))
+
+    equity = held(equity_curve_r(result_r))
+    dollars = held(np.cumsum(trades["pnl_usd"].to_numpy(dtype=float)))
+    drawdown = held(drawdown_r(result_r))
+    top.step(x, equity, where="post", color=INK, lw=1.6)
+    top.plot(x[1:-1], equity[1:-1], "o", color=INK, ms=3)
+    top.fill_between(x, equity, equity + drawdown, step="post", color=NEG, alpha=0.15, lw=0)
+    top.axhline(0, color="#888888", lw=0.8)
+    top.set_ylabel("cumulative R")
+    usd = top.twinx()  # $ on its own scale: 1R is a different sum of dollars each trade
+    usd.step(x, dollars, where="post", color="#7b8794", lw=1.0, linestyle="--")
+    usd.set_ylabel("cumulative $")
+    bottom.fill_between(x, -drawdown, 0, step="post", color=NEG, alpha=0.35, lw=0)
+    bottom.step(x, -drawdown, where="post", color=NEG, lw=1.2)
+    bottom.set_ylabel("drawdown R")
+    title = "Equity curve and drawdown (R solid, $ dashed, against time)"
+    top.set_title(title, loc="left", fontsize=11, color=INK)
+    for day in list(content.daily["trading_day"])[1:]:
+        for ax in (top, bottom):
+            ax.axvline(date2num(pd.Timestamp(day)), color="#9aa5b1", linewidth=0.8, linestyle="--")
+    bottom.xaxis.set_major_formatter(DateFormatter("%a %d %H:%M"))
     return fig
