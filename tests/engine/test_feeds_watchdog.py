@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_controls import bar_lines, follow_file
-from transmission.config import load_config
+from transmission.config import EngineConfig, load_config
 from transmission.engine.events import Event, RiskUpdate
 from transmission.engine.feeds import from_simulator
 from transmission.engine.live import LiveEngine
@@ -27,6 +27,13 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> N
         time.sleep(0.05)
 
 
+def stale_after(minutes: float) -> EngineConfig:
+    """The default config with the feed stale after `minutes` of RTH without a bar."""
+    config = load_config()
+    session = config.session.model_copy(update={"stale_after_minutes": minutes})
+    return config.model_copy(update={"session": session})
+
+
 def stale_tripped(engine: LiveEngine) -> bool:
     return next(s for s in engine.risk_statuses() if s.rule == "stale_feed").tripped
 
@@ -36,9 +43,7 @@ def test_a_feed_silent_during_rth_trips_stale_feed_and_clears_when_bars_come_bac
 ) -> None:
     # 2 market minutes without a bar is stale; the followed file's clock runs 60x, so the
     # watchdog trips 2 s after the last bar (10:30 ET, in RTH).
-    config = load_config().model_copy(
-        update={"session": load_config().session.model_copy(update={"stale_after_minutes": 2})}
-    )
+    config = stale_after(2)
     lines = bar_lines(1, until="10:30")
     more = [line for line in bar_lines(2) if line > lines[-1]][:15]
     feed = follow_file(tmp_path, lines)
@@ -77,9 +82,7 @@ def test_a_paced_replay_silent_in_rth_trips_stale_feed_while_it_waits_then_clear
     # The simulator's first day with 20 minutes cut out at 10:00 ET: at 600x the feed sleeps 2 s
     # for the gap (its cap), and the engine's clock runs through it, so the watchdog trips
     # (stale after 2 market minutes) before the bar after the gap comes, not with it.
-    config = load_config().model_copy(
-        update={"session": load_config().session.model_copy(update={"stale_after_minutes": 2})}
-    )
+    config = stale_after(2)
     source = from_simulator(1, "MNQ")
     local = source.bars["ts"].dt.tz_convert(EXCHANGE_TZ)
     hhmm = local.dt.strftime("%H:%M")
@@ -115,9 +118,7 @@ def test_a_paced_replay_without_gaps_never_trips_stale_feed_whatever_the_pace(
     # At 12,000x a 1-minute bar is 5 ms of sleep, and the stale time (1 market minute) only 5 ms
     # of wall time: a clock counting wall time would trip at every hiccup of a loaded machine;
     # the engine's clock never runs past the bar the feed waits for.
-    config = load_config().model_copy(
-        update={"session": load_config().session.model_copy(update={"stale_after_minutes": 1})}
-    )
+    config = stale_after(1)
     source = from_simulator(1, "MNQ")
     with Journal(tmp_path / "fast.duckdb") as journal:
         engine = LiveEngine(journal, config, source=source, speed=12_000)

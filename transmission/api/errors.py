@@ -40,6 +40,9 @@ class NotFound(ApiError):
         super().__init__(404, message)
 
 
+UNKNOWN_RUN = "no such run in the journal: see /api/runs"  # a `run=` the journal does not hold
+
+
 class Conflict(ApiError):
     def __init__(self, message: str) -> None:
         super().__init__(409, message)

@@ -8,12 +8,11 @@ import pandas as pd
 from fastapi import APIRouter, Query
 
 from transmission.api.deps import ServicesDep
-from transmission.api.errors import NotFound
+from transmission.api.errors import UNKNOWN_RUN, NotFound
 from transmission.api.models.history import CandleQuery, CandleResponse, EquityQuery, EquityResponse
 from transmission.api.models.system import error_responses
 
 router = APIRouter(prefix="/api", tags=["charts"], responses=error_responses(401))
-NO_RUN = "no such run in the journal: see /api/runs"
 
 
 @router.get("/equity", response_model=EquityResponse, responses=error_responses(422))
@@ -36,7 +35,7 @@ def candles(services: ServicesDep, query: Annotated[CandleQuery, Query()]) -> Ca
         limit=query.limit,
     )
     if found is None:
-        raise NotFound(NO_RUN)
+        raise NotFound(UNKNOWN_RUN)
     return CandleResponse.model_validate(found)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from transmission.api.deps import Authorized, RateLimited, ServicesDep
-from transmission.api.errors import Conflict, NotFound
+from transmission.api.errors import UNKNOWN_RUN, Conflict, NotFound
 from transmission.api.models.system import error_responses
 from transmission.api.models.trade import (
     SignalListResponse,
@@ -28,7 +28,7 @@ def signals(services: ServicesDep, query: Annotated[SignalQuery, Query()]) -> Si
         query.run or services.default_run_id, query.limit, query.decision
     )
     if found is None:
-        raise NotFound("no such run in the journal: see /api/runs")
+        raise NotFound(UNKNOWN_RUN)
     return SignalListResponse.model_validate(found)
 
 
